@@ -1,0 +1,39 @@
+namespace Dashboard.Simulation.Netfilter;
+
+/// <summary>The five netfilter hooks of the IPv4 stack; a table's built-in chains are named after them.</summary>
+public enum NetfilterHook
+{
+    Prerouting,
+    Input,
+    Forward,
+    Output,
+    Postrouting,
+}
+
+public static class NetfilterHookNames
+{
+    /// <summary>The built-in chain name iptables uses for a hook.</summary>
+    public static string ChainName(this NetfilterHook hook) => hook switch
+    {
+        NetfilterHook.Prerouting => "PREROUTING",
+        NetfilterHook.Input => "INPUT",
+        NetfilterHook.Forward => "FORWARD",
+        NetfilterHook.Output => "OUTPUT",
+        NetfilterHook.Postrouting => "POSTROUTING",
+        _ => throw new ArgumentOutOfRangeException(nameof(hook)),
+    };
+
+    public static bool TryParseChain(string name, out NetfilterHook hook)
+    {
+        foreach (var candidate in Enum.GetValues<NetfilterHook>())
+        {
+            if (candidate.ChainName() == name)
+            {
+                hook = candidate;
+                return true;
+            }
+        }
+        hook = default;
+        return false;
+    }
+}

@@ -1,0 +1,96 @@
+namespace Dashboard.Simulation.Netfilter;
+
+/// <summary>The iptables state of a node: its tables (raw, mangle, nat, filter), each only if it was declared.</summary>
+public sealed class Ruleset
+{
+    private readonly List<Table> _tables = [];
+
+    /// <summary>Tables in the order iptables-save prints them.</summary>
+    public IReadOnlyList<Table> Tables => _tables;
+
+    public Table? Find(string name) => _tables.Find(t => t.Name == name);
+
+    public Table GetOrAdd(string name)
+    {
+        var table = Find(name);
+        if (table is null)
+        {
+            table = new Table(name);
+            _tables.Add(table);
+        }
+        return table;
+    }
+
+    public int RuleCount => _tables.Sum(t => t.Chains.Sum(c => c.Rules.Count));
+}
+
+/// <summary>One iptables table: its built-in chains (hooks) and user chains.</summary>
+public sealed class Table(string name)
+{
+    private readonly Dictionary<string, Chain> _byName = new(StringComparer.Ordinal);
+    private readonly List<Chain> _chains = [];
+
+    /// <summary>raw, mangle, nat or filter.</summary>
+    public string Name { get; } = name;
+
+    /// <summary>Chains in declaration order.</summary>
+    public IReadOnlyList<Chain> Chains => _chains;
+
+    public Chain? Find(string chainName) => _byName.GetValueOrDefault(chainName);
+
+    public Chain Add(Chain chain)
+    {
+        _byName.Add(chain.Name, chain);
+        _chains.Add(chain);
+        chain.Table = this;
+        return chain;
+    }
+}
+
+/// <summary>A chain: an ordered list of rules. Built-in chains have a policy; user chains return to their caller at the end.</summary>
+public sealed class Chain(string name, Verdict? policy)
+{
+    private readonly List<Rule> _rules = [];
+
+    public string Name { get; } = name;
+
+    /// <summary>ACCEPT or DROP for a built-in chain; null for a user chain.</summary>
+    public Verdict? Policy { get; set; } = policy;
+
+    public bool IsBuiltin => Policy is not null;
+
+    public Table Table { get; internal set; } = null!;
+
+    public IReadOnlyList<Rule> Rules => _rules;
+
+    /// <summary>Appends a rule, numbering it as iptables-save lists it (1-based).</summary>
+    public Rule Append(Rule rule)
+    {
+        _rules.Add(rule);
+        rule.Chain = this;
+        rule.Position = _rules.Count;
+        return rule;
+    }
+
+    /// <summary>Inserts a rule at a 1-based position (iptables -I), renumbering the ones after it.</summary>
+    public Rule Insert(int position, Rule rule)
+    {
+        _rules.Insert(position - 1, rule);
+        rule.Chain = this;
+        for (var i = position - 1; i < _rules.Count; i++)
+        {
+            _rules[i].Position = i + 1;
+        }
+        return rule;
+    }
+
+    public void Clear() => _rules.Clear();
+}
+
+/// <summary>A built-in chain's policy, or the verdict of ACCEPT / DROP / RETURN targets.</summary>
+public enum Verdict
+{
+    Accept,
+    Drop,
+    Return,
+}
