@@ -1,0 +1,36 @@
+namespace Dashboard.Simulation.Engine;
+
+/// <summary>
+/// A request to walk packets through a node (the body of POST /api/v1/trace). Strings as a user writes them;
+/// <see cref="TraceRunner"/> validates them and reports each problem with its JSON pointer.
+/// </summary>
+public sealed record TraceRequest
+{
+    public string? Mode { get; init; }
+    public string? Objects { get; init; }
+    public TraceNode? Node { get; init; }
+    public long Seed { get; init; } = 1;
+    public IReadOnlyList<TracePacketRequest>? Packets { get; init; }
+}
+
+public sealed record TraceNode
+{
+    public string? Name { get; init; }
+    public string? Ip { get; init; }
+    public string? PodCIDR { get; init; }
+    public string? ClusterCIDR { get; init; }
+}
+
+/// <summary>One packet to send: where from, its tuple, TCP flags, when (virtual seconds), and optionally the endpoint to force.</summary>
+public sealed record TracePacketRequest
+{
+    public string? Src { get; init; }
+    public int? Sport { get; init; }
+    public string? Dst { get; init; }
+    public int? Dport { get; init; }
+    public string? Proto { get; init; }
+    public string? Flags { get; init; }
+    public double? At { get; init; }
+    public string? From { get; init; }
+    public string? ForceEndpoint { get; init; }
+}
