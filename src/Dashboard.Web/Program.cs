@@ -1,6 +1,45 @@
+using System.Globalization;
+using Dashboard.Web.Api;
+using Dashboard.Web.Components;
+using Dashboard.Web.Services;
+using Microsoft.AspNetCore.Localization;
+using MudBlazor.Services;
+
 var builder = WebApplication.CreateBuilder(args);
+
+// Kestrel refuses bodies over the documented limit before they reach an endpoint; the endpoints check again
+// while reading because other servers (TestServer, a reverse proxy in front) may not enforce it.
+builder.WebHost.ConfigureKestrel(options => options.Limits.MaxRequestBodySize = ApiLimits.MaxRequestBodyBytes);
+
+builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddMudServices();
+builder.Services.AddLocalization();
+builder.Services.AddProblemDetails();
+builder.Services.AddSingleton<RulesPreviewService>();
+
 var app = builder.Build();
 
-app.MapGet("/", () => "Hello World!");
+app.UseExceptionHandler(ApiProblems.HandleUnexpectedException);
+app.UseStatusCodePages();
+
+var supportedCultures = SupportedCultures.All.Select(CultureInfo.GetCultureInfo).ToArray();
+app.UseRequestLocalization(new RequestLocalizationOptions
+{
+    DefaultRequestCulture = new RequestCulture(SupportedCultures.Default),
+    SupportedCultures = supportedCultures,
+    SupportedUICultures = supportedCultures,
+});
+
+app.UseAntiforgery();
+app.MapStaticAssets();
+
+app.MapRulesApi();
+app.MapTraceApi();
+app.MapCultureSwitch();
+
+app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 
 app.Run();
+
+/// <summary>The entry point, visible to WebApplicationFactory in the tests.</summary>
+public partial class Program;

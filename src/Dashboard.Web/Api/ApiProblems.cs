@@ -1,0 +1,70 @@
+using Dashboard.Simulation.Kubernetes;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Dashboard.Web.Api;
+
+/// <summary>
+/// Every error of the API is an <c>application/problem+json</c> document with an <c>errors</c> list, so a client
+/// needs one parser for all of them: 400 syntax, 413 too large, 415 wrong content type, 422 semantic, 500 ours.
+/// </summary>
+public static class ApiProblems
+{
+    public static IResult Syntax(string title, IEnumerable<ApiError> errors) =>
+        Create(StatusCodes.Status400BadRequest, title, errors);
+
+    public static IResult TooLarge(string title, IEnumerable<ApiError> errors) =>
+        Create(StatusCodes.Status413PayloadTooLarge, title, errors);
+
+    public static IResult UnsupportedMediaType(string? contentType, IReadOnlyList<string> accepted) =>
+        Create(
+            StatusCodes.Status415UnsupportedMediaType,
+            "Unsupported content type",
+            [new ApiError($"Content-Type '{contentType ?? "(none)"}' is not accepted here; send one of: {string.Join(", ", accepted)} (UTF-8).")]);
+
+    public static IResult Semantic(string title, IEnumerable<ApiError> errors) =>
+        Create(StatusCodes.Status422UnprocessableEntity, title, errors);
+
+    /// <summary>Maps the engine's verdict on the input to the status it deserves.</summary>
+    public static IResult FromInputException(InputException exception)
+    {
+        var errors = exception.Problems.Select(p => new ApiError(p.Message, p.Line, p.Pointer));
+        return exception.Kind switch
+        {
+            ProblemKind.Syntax => Syntax("The input is not well-formed", errors),
+            ProblemKind.TooLarge => TooLarge("The input is over a documented limit", errors),
+            _ => Semantic("The input is well-formed but cannot be used", errors),
+        };
+    }
+
+    /// <summary>The last resort: a 500 problem that names no internals (no message, no stack trace).</summary>
+    public static void HandleUnexpectedException(IApplicationBuilder app) => app.Run(async context =>
+    {
+        if (context.RequestAborted.IsCancellationRequested || context.Response.HasStarted)
+        {
+            return;
+        }
+        var feature = context.Features.Get<IExceptionHandlerFeature>();
+        var title = feature?.Error is NotImplementedException
+            ? "This part of the simulator is not implemented yet"
+            : "An unexpected error occurred";
+        var result = Create(
+            StatusCodes.Status500InternalServerError,
+            title,
+            [new ApiError($"{title}. The server logged it; trace id {context.TraceIdentifier}.")]);
+        await result.ExecuteAsync(context);
+    });
+
+    private static IResult Create(int status, string title, IEnumerable<ApiError> errors)
+    {
+        var list = errors.ToList();
+        var details = new ProblemDetails
+        {
+            Status = status,
+            Title = title,
+            Detail = list.Count == 1 ? list[0].Message : $"{list.Count} problems; see errors.",
+        };
+        details.Extensions["errors"] = list;
+        return TypedResults.Problem(details);
+    }
+}

@@ -1,0 +1,161 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Dashboard.Simulation.KubeProxy;
+using Dashboard.Simulation.Kubernetes;
+using Dashboard.Simulation.Packets;
+
+namespace Dashboard.Web.Api;
+
+/// <summary>POST /api/v1/rules/iptables: Kubernetes objects in, the node's iptables-save text out.</summary>
+public static partial class RulesEndpoints
+{
+    /// <summary>Response headers are not a place for megabytes of warnings: past this, the header says how many were cut.</summary>
+    public const int MaxWarningsHeaderLength = 8 * 1024;
+
+    private static readonly BodyFormat[] Accepted = [BodyFormat.Yaml, BodyFormat.Json];
+
+    public static IEndpointRouteBuilder MapRulesApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/api/v1/rules/iptables", (Delegate)SaveIptablesAsync)
+            .WithName("IptablesRules")
+            .WithSummary("The iptables-save text kube-proxy (iptables mode) would install on the node for these objects.");
+        return endpoints;
+    }
+
+    private static async Task<IResult> SaveIptablesAsync(
+        HttpContext context,
+        string? nodeName,
+        string? nodeIP,
+        string? podCIDR,
+        string? clusterCIDR)
+    {
+        var request = context.Request;
+        // Parameters are checked before the body is read: a bad nodeIP should not cost a 64 MB upload.
+        var (node, nodeErrors) = ParseNode(nodeName, nodeIP, podCIDR, clusterCIDR);
+        if (node is null)
+        {
+            return ApiProblems.Semantic("Invalid query parameters", nodeErrors);
+        }
+        if (RequestBody.DetectFormat(request.ContentType, Accepted) is not { } format)
+        {
+            return ApiProblems.UnsupportedMediaType(request.ContentType, RequestBody.MediaTypesFor(Accepted));
+        }
+
+        string? text;
+        IResult? problem;
+        try
+        {
+            (text, problem) = await RequestBody.ReadTextAsync(request, ApiLimits.MaxRequestBodyBytes, context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return Results.Empty;
+        }
+        if (problem is not null || text is null)
+        {
+            return problem!;
+        }
+
+        ClusterObjects objects;
+        try
+        {
+            objects = ClusterObjectsReader.Read(text, format == BodyFormat.Yaml ? InputFormat.Yaml : InputFormat.Json);
+        }
+        catch (InputException exception)
+        {
+            return ApiProblems.FromInputException(exception);
+        }
+
+        var rules = IptablesRules.Save(objects, node);
+        if (objects.Warnings.Count > 0)
+        {
+            context.Response.Headers["X-Warnings"] = FormatWarningsHeader(objects.Warnings);
+        }
+        return Results.Text(rules, "text/plain; charset=utf-8", Encoding.UTF8);
+    }
+
+    /// <summary>Null settings with the reasons when a parameter is invalid; omitted parameters take NodeSettings.Default.</summary>
+    public static (NodeSettings? Node, IReadOnlyList<ApiError> Errors) ParseNode(
+        string? nodeName, string? nodeIP, string? podCIDR, string? clusterCIDR)
+    {
+        var defaults = NodeSettings.Default;
+        var errors = new List<ApiError>();
+
+        var name = string.IsNullOrEmpty(nodeName) ? defaults.Name : nodeName;
+        if (name.Length > 253 || !NodeNamePattern().IsMatch(name))
+        {
+            errors.Add(new ApiError($"nodeName: '{Printable(name)}' is not a valid node name (lowercase letters, digits, '-' and '.', at most 253 characters)."));
+        }
+
+        var ip = defaults.Ip;
+        if (!string.IsNullOrEmpty(nodeIP) && !Ipv4Address.TryParse(nodeIP, out ip))
+        {
+            errors.Add(new ApiError($"nodeIP: '{Printable(nodeIP)}' is not an IPv4 address (e.g. 192.168.1.10)."));
+        }
+
+        var podCidr = defaults.PodCidr;
+        if (!string.IsNullOrEmpty(podCIDR) && !TryParseCidr(podCIDR, out podCidr))
+        {
+            errors.Add(new ApiError($"podCIDR: '{Printable(podCIDR)}' is not an IPv4 CIDR (e.g. 10.244.0.0/24)."));
+        }
+
+        var clusterCidr = defaults.ClusterCidr;
+        if (!string.IsNullOrEmpty(clusterCIDR) && !TryParseCidr(clusterCIDR, out clusterCidr))
+        {
+            errors.Add(new ApiError($"clusterCIDR: '{Printable(clusterCIDR)}' is not an IPv4 CIDR (e.g. 10.244.0.0/16)."));
+        }
+
+        return errors.Count > 0 ? (null, errors) : (new NodeSettings(name, ip, podCidr, clusterCidr), errors);
+    }
+
+    /// <summary>
+    /// Joins warnings into one header value that any HTTP client accepts: printable ASCII only (others as \uXXXX),
+    /// and cut to <see cref="MaxWarningsHeaderLength"/> with a count of what was left off.
+    /// </summary>
+    public static string FormatWarningsHeader(IReadOnlyList<string> warnings)
+    {
+        var header = new StringBuilder();
+        for (var i = 0; i < warnings.Count; i++)
+        {
+            var item = (i > 0 ? "; " : "") + Printable(warnings[i]);
+            if (header.Length + item.Length > MaxWarningsHeaderLength)
+            {
+                header.Append($"; ... ({warnings.Count - i} more)");
+                break;
+            }
+            header.Append(item);
+        }
+        return header.ToString();
+    }
+
+    private static bool TryParseCidr(string text, out Ipv4Prefix prefix)
+    {
+        // A bare address would silently become a /32 here, which is never what a pod or cluster CIDR means.
+        if (!text.Contains('/', StringComparison.Ordinal))
+        {
+            prefix = default;
+            return false;
+        }
+        return Ipv4Prefix.TryParse(text, out prefix);
+    }
+
+    private static string Printable(string text)
+    {
+        var builder = new StringBuilder(text.Length);
+        foreach (var c in text)
+        {
+            if (c is >= ' ' and <= '~')
+            {
+                builder.Append(c);
+            }
+            else
+            {
+                builder.Append($"\\u{(int)c:X4}");
+            }
+        }
+        return builder.ToString();
+    }
+
+    [GeneratedRegex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")]
+    private static partial Regex NodeNamePattern();
+}

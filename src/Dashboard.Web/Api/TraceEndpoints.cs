@@ -1,0 +1,79 @@
+using System.Text.Json;
+using Dashboard.Simulation.Engine;
+using Dashboard.Simulation.Kubernetes;
+
+namespace Dashboard.Web.Api;
+
+/// <summary>POST /api/v1/trace: walks the requested packets through a simulated node and returns what happened to each.</summary>
+public static class TraceEndpoints
+{
+    private static readonly BodyFormat[] Accepted = [BodyFormat.Json];
+
+    public static IEndpointRouteBuilder MapTraceApi(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapPost("/api/v1/trace", (Delegate)TraceAsync)
+            .WithName("Trace")
+            .WithSummary("Kernel-style TRACE, rules evaluated, conntrack state and outcome for each packet.");
+        return endpoints;
+    }
+
+    private static async Task<IResult> TraceAsync(HttpContext context)
+    {
+        var request = context.Request;
+        if (RequestBody.DetectFormat(request.ContentType, Accepted) is null)
+        {
+            return ApiProblems.UnsupportedMediaType(request.ContentType, RequestBody.MediaTypesFor(Accepted));
+        }
+
+        string? text;
+        IResult? problem;
+        try
+        {
+            (text, problem) = await RequestBody.ReadTextAsync(request, ApiLimits.MaxRequestBodyBytes, context.RequestAborted);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return Results.Empty;
+        }
+        if (problem is not null || text is null)
+        {
+            return problem!;
+        }
+
+        var (traceRequest, syntaxProblem) = Deserialize(text);
+        if (traceRequest is null)
+        {
+            return syntaxProblem!;
+        }
+
+        TraceResult result;
+        try
+        {
+            result = TraceRunner.Run(traceRequest);
+        }
+        catch (InputException exception)
+        {
+            return ApiProblems.FromInputException(exception);
+        }
+        return Results.Json(result, ApiJson.Options);
+    }
+
+    /// <summary>Malformed JSON and values of the wrong type are both 400s, located by line and JSON pointer.</summary>
+    public static (TraceRequest? Request, IResult? Problem) Deserialize(string text)
+    {
+        try
+        {
+            var request = JsonSerializer.Deserialize<TraceRequest>(text, ApiJson.Options);
+            return request is null
+                ? (null, ApiProblems.Syntax("The body is not a trace request", [new ApiError("The body must be a JSON object.", 1, "")]))
+                : (request, null);
+        }
+        catch (JsonException exception)
+        {
+            int? line = exception.LineNumber is { } zeroBased ? (int)zeroBased + 1 : null;
+            return (null, ApiProblems.Syntax(
+                "The body is not a valid trace request",
+                [new ApiError(ApiJson.Describe(exception), line, ApiJson.ToPointer(exception.Path))]));
+        }
+    }
+}
