@@ -9,18 +9,9 @@ public sealed record ClusterObjects(IReadOnlyList<V1Service> Services, IReadOnly
     public IReadOnlyList<string> Warnings { get; init; } = [];
 }
 
+/// <summary>The two encodings `kubectl get -o` prints.</summary>
 public enum InputFormat
 {
     Yaml,
     Json,
-}
-
-/// <summary>Reads `kubectl get svc,endpointslices -A -o yaml|json` output: a List, a single object, or many YAML documents.</summary>
-public static class ClusterObjectsReader
-{
-    /// <summary>Documented limit: the largest cluster the simulator takes.</summary>
-    public const int MaxServices = 50_000;
-
-    /// <summary>Throws <see cref="InputException"/> naming each problem with its line (YAML) or JSON pointer (JSON).</summary>
-    public static ClusterObjects Read(string text, InputFormat format) => throw new NotImplementedException();
 }

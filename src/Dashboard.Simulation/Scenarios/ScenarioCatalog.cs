@@ -1,14 +1,109 @@
+using System.Reflection;
+using Dashboard.Simulation.Kubernetes;
+using k8s;
+using k8s.Models;
+
 namespace Dashboard.Simulation.Scenarios;
 
 /// <summary>The built-in scenarios (YAML shipped with the engine) and the generator for large clusters.</summary>
 public static class ScenarioCatalog
 {
+    /// <summary>The most endpoints per generated service: enough to show the probability cascade, few enough to stay readable.</summary>
+    public const int MaxEndpointsPerService = 100;
+
+    private const string ResourcePrefix = "Scenarios.";
+
     /// <summary>Names of the built-in scenarios, e.g. "small".</summary>
-    public static IReadOnlyList<string> Names => throw new NotImplementedException();
+    public static IReadOnlyList<string> Names { get; } = typeof(ScenarioCatalog).Assembly.GetManifestResourceNames()
+        .Where(n => n.StartsWith(ResourcePrefix, StringComparison.Ordinal) && n.EndsWith(".yaml", StringComparison.Ordinal))
+        .Select(n => n[ResourcePrefix.Length..^".yaml".Length])
+        .Order(StringComparer.Ordinal)
+        .ToArray();
 
     /// <summary>The scenario's objects as `kubectl get svc,endpointslices -A -o yaml` prints them.</summary>
-    public static string GetYaml(string name) => throw new NotImplementedException();
+    public static string GetYaml(string name)
+    {
+        using var stream = typeof(ScenarioCatalog).Assembly.GetManifestResourceStream($"{ResourcePrefix}{name}.yaml")
+            ?? throw new ArgumentException($"no built-in scenario \"{name}\"; there are: {string.Join(", ", Names)}", nameof(name));
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
 
-    /// <summary>A generated cluster of N services with M ready endpoints each, as YAML.</summary>
-    public static string Generate(int services, int endpointsPerService) => throw new NotImplementedException();
+    /// <summary>A built-in scenario's objects.</summary>
+    public static ClusterObjects Load(string name) => ClusterObjectsReader.Read(GetYaml(name), InputFormat.Yaml);
+
+    /// <summary>A generated cluster of N services with M ready endpoints each, as YAML (for download; large ones are big).</summary>
+    public static string Generate(int services, int endpointsPerService)
+    {
+        var objects = GenerateObjects(services, endpointsPerService);
+        return KubernetesYaml.SerializeAll(objects.Services.Cast<object>().Concat(objects.EndpointSlices));
+    }
+
+    /// <summary>
+    /// A generated cluster: services bench/svc-00001... with ClusterIPs from 10.100.0.0 up, each with M ready endpoints on
+    /// other nodes (pod IPs from 10.244.1.0 up, a distinct ip:port each), as an API server would hold them.
+    /// </summary>
+    public static ClusterObjects GenerateObjects(int services, int endpointsPerService)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(services, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(services, ClusterObjectsReader.MaxServices);
+        ArgumentOutOfRangeException.ThrowIfLessThan(endpointsPerService, 0);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(endpointsPerService, MaxEndpointsPerService);
+
+        const uint firstClusterIp = (10u << 24) | (100u << 16);
+        const uint firstPodIp = (10u << 24) | (244u << 16) | (1u << 8);
+        const uint podIps = (255u - 1u) * 256u; // 10.244.1.0 - 10.244.255.255
+        var serviceList = new List<V1Service>(services);
+        var sliceList = new List<V1EndpointSlice>(services);
+        var endpoint = 0u;
+        for (var i = 0; i < services; i++)
+        {
+            var name = $"svc-{i + 1:D5}";
+            var clusterIp = new Packets.Ipv4Address(firstClusterIp + (uint)i).ToString();
+            serviceList.Add(new V1Service
+            {
+                ApiVersion = "v1",
+                Kind = "Service",
+                Metadata = new V1ObjectMeta { Name = name, NamespaceProperty = "bench" },
+                Spec = new V1ServiceSpec
+                {
+                    Type = "ClusterIP",
+                    ClusterIP = clusterIp,
+                    ClusterIPs = [clusterIp],
+                    Ports = [new V1ServicePort { Name = "http", Port = 80, Protocol = "TCP", TargetPort = 8080 }],
+                    Selector = new Dictionary<string, string> { ["app"] = name },
+                    SessionAffinity = "None",
+                },
+            });
+            var endpoints = new List<V1Endpoint>(endpointsPerService);
+            ushort port = 8080;
+            for (var e = 0; e < endpointsPerService; e++, endpoint++)
+            {
+                // Past 65,024 pod IPs the next round of endpoints listens on the next port, so every ip:port is distinct.
+                port = (ushort)(8080 + (endpoint / podIps));
+                var ip = new Packets.Ipv4Address(firstPodIp + (endpoint % podIps));
+                endpoints.Add(new V1Endpoint
+                {
+                    Addresses = [ip.ToString()],
+                    Conditions = new V1EndpointConditions { Ready = true, Serving = true, Terminating = false },
+                    NodeName = $"node-{2 + (int)((ip.Value >> 8) & 0xFF) % 8}",
+                });
+            }
+            sliceList.Add(new V1EndpointSlice
+            {
+                ApiVersion = "discovery.k8s.io/v1",
+                Kind = "EndpointSlice",
+                AddressType = "IPv4",
+                Metadata = new V1ObjectMeta
+                {
+                    Name = $"{name}-gen",
+                    NamespaceProperty = "bench",
+                    Labels = new Dictionary<string, string> { ["kubernetes.io/service-name"] = name },
+                },
+                Endpoints = endpoints,
+                Ports = [new Discoveryv1EndpointPort { Name = "http", Port = port, Protocol = "TCP" }],
+            });
+        }
+        return new ClusterObjects(serviceList, sliceList);
+    }
 }
