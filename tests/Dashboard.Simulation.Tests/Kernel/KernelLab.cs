@@ -7,9 +7,11 @@ namespace Dashboard.Simulation.Tests.Kernel;
 
 /// <summary>
 /// A kube-proxy node built from real network namespaces, so the kernel itself can say how a ruleset treats a packet.
-/// `node` runs the ruleset under test; `world` (the other end of the node's eth0) holds the external client, a pod
-/// of another node and the remote endpoints; `pod` is a pod on this node; `lep` holds local endpoints. Every
-/// namespace is uniquely named and deleted on dispose; the host's own namespace is never touched.
+/// `node` runs the ruleset under test; `world` (the other end of the node's eth0, its default gateway) holds the
+/// external client and a pod of another node, and routes on to `remote`, which holds the remote endpoints; `pod` is
+/// a pod on this node and `lep` holds the other local endpoints. Clients and backends never share a namespace:
+/// otherwise a reply that is not masqueraded would be delivered inside that namespace instead of crossing the node.
+/// Every namespace is uniquely named and deleted on dispose; the host's own namespace is never touched.
 /// </summary>
 public sealed class KernelLab : IAsyncDisposable
 {
@@ -21,6 +23,10 @@ public sealed class KernelLab : IAsyncDisposable
     // Calico's trick: a link-local gateway the node answers for by proxy ARP, so the node needs no pod-side
     // address that would turn up in `addrtype --dst-type LOCAL` matches.
     private const string PodGateway = "169.254.1.1";
+
+    // The world forwards only what arrives from the node and is meant for a remote endpoint; everything else the
+    // node sends out is dropped there without an ICMP error, so nothing loops back through the node.
+    private const string WorldFromNodeTable = "100";
 
     private static readonly ConcurrentDictionary<KernelLab, bool> Live = new();
 
@@ -55,7 +61,8 @@ public sealed class KernelLab : IAsyncDisposable
         WorldNamespace = $"{prefix}-world";
         PodNamespace = $"{prefix}-pod";
         LocalEndpointNamespace = $"{prefix}-lep";
-        _namespaces = [NodeNamespace, WorldNamespace, PodNamespace, LocalEndpointNamespace];
+        RemoteNamespace = $"{prefix}-remote";
+        _namespaces = [NodeNamespace, WorldNamespace, PodNamespace, LocalEndpointNamespace, RemoteNamespace];
     }
 
     public KernelLabOptions Options { get; }
@@ -68,6 +75,9 @@ public sealed class KernelLab : IAsyncDisposable
 
     /// <summary>Local endpoints other than the pod itself live here, behind their own veth, as separate pods would.</summary>
     public string LocalEndpointNamespace { get; }
+
+    /// <summary>Endpoints outside this node's pod range: pods of other nodes, reached through the world.</summary>
+    public string RemoteNamespace { get; }
 
     /// <summary>Builds the lab; skips the test (fails it on CI) when root or a kernel tool is missing.</summary>
     public static async Task<KernelLab> CreateAsync(KernelLabOptions? options = null, CancellationToken cancellationToken = default)
@@ -179,7 +189,10 @@ public sealed class KernelLab : IAsyncDisposable
             var outcome = await ConnectAsync(socket, destination, destinationPort, cancellationToken);
             if (outcome != TcpConnectOutcome.Connected)
             {
-                throw new InvalidOperationException($"{clientAddress}:{sourcePort} -> {destination}:{destinationPort} did not connect: {outcome}");
+                await FenceAsync(mark, cancellationToken);
+                throw new InvalidOperationException(
+                    $"{clientAddress}:{sourcePort} -> {destination}:{destinationPort} did not connect: {outcome}; xtables-monitor printed:\n"
+                    + string.Join('\n', _monitor!.LinesFrom(mark)));
             }
 
             // The SYN-ACK is recognised by conntrack's reply tuple: it arrives addressed as the reply tuple says
@@ -350,7 +363,7 @@ public sealed class KernelLab : IAsyncDisposable
     private string NamespaceOf(LabEndpoint endpoint) =>
         endpoint.Address == Options.LocalPodAddress ? PodNamespace
         : IsLocal(endpoint) ? LocalEndpointNamespace
-        : WorldNamespace;
+        : RemoteNamespace;
 
     private bool IsLocal(LabEndpoint endpoint) =>
         IPNetwork.Parse(Options.LocalPodCidr).Contains(IPAddress.Parse(endpoint.Address));
@@ -458,7 +471,8 @@ public sealed class KernelLab : IAsyncDisposable
     private async Task BuildAsync(CancellationToken cancellationToken)
     {
         var o = Options;
-        var localEndpoints = o.Endpoints.Where(e => NamespaceOf(e) == LocalEndpointNamespace).ToList();
+        var localEndpoints = o.Endpoints.Where(e => NamespaceOf(e) == LocalEndpointNamespace).Select(e => e.Address).Distinct().ToList();
+        var remoteEndpoints = o.Endpoints.Where(e => NamespaceOf(e) == RemoteNamespace).Select(e => e.Address).Distinct().ToList();
         foreach (var name in _namespaces)
         {
             await LabCommand.RunCheckedAsync("ip", ["netns", "add", name], cancellationToken: cancellationToken);
@@ -467,6 +481,7 @@ public sealed class KernelLab : IAsyncDisposable
         await LabCommand.RunCheckedAsync("ip", ["link", "add", "eth0", "netns", NodeNamespace, "type", "veth", "peer", "name", "eth0", "netns", WorldNamespace], cancellationToken: cancellationToken);
         await LabCommand.RunCheckedAsync("ip", ["link", "add", "veth-pod0", "netns", NodeNamespace, "type", "veth", "peer", "name", "eth0", "netns", PodNamespace], cancellationToken: cancellationToken);
         await LabCommand.RunCheckedAsync("ip", ["link", "add", "veth-pod1", "netns", NodeNamespace, "type", "veth", "peer", "name", "eth0", "netns", LocalEndpointNamespace], cancellationToken: cancellationToken);
+        await LabCommand.RunCheckedAsync("ip", ["link", "add", "veth-remote", "netns", WorldNamespace, "type", "veth", "peer", "name", "eth0", "netns", RemoteNamespace], cancellationToken: cancellationToken);
 
         await BatchAsync(
             NodeNamespace,
@@ -478,31 +493,41 @@ public sealed class KernelLab : IAsyncDisposable
                 $"addr add {o.NodeAddress}/{o.NodePrefixLength} dev eth0",
                 $"route add default via {o.WorldAddress} dev eth0",
                 $"route add {o.LocalPodAddress}/32 dev veth-pod0",
-                .. localEndpoints.Select(e => $"route add {e.Address}/32 dev veth-pod1"),
+                .. localEndpoints.Select(address => $"route add {address}/32 dev veth-pod1"),
             ],
             cancellationToken);
         NamespaceThread.WriteSysctl(NodeNamespace, "net/ipv4/ip_forward", "1");
         NamespaceThread.WriteSysctl(NodeNamespace, "net/ipv4/conf/veth-pod0/proxy_arp", "1");
         NamespaceThread.WriteSysctl(NodeNamespace, "net/ipv4/conf/veth-pod1/proxy_arp", "1");
 
+        // Proxy ARP answers after a random delay of up to 0.8 s by default, longer than a connect timeout.
+        NamespaceThread.WriteSysctl(NodeNamespace, "net/ipv4/neigh/veth-pod0/proxy_delay", "0");
+        NamespaceThread.WriteSysctl(NodeNamespace, "net/ipv4/neigh/veth-pod1/proxy_delay", "0");
+
         await BatchAsync(
             WorldNamespace,
             [
                 "link set lo up",
                 "link set eth0 up",
+                "link set veth-remote up",
                 $"addr add {o.WorldAddress}/{o.NodePrefixLength} dev eth0",
-                .. new[] { o.ExternalClientAddress, o.RemotePodClientAddress }
-                    .Concat(o.Endpoints.Where(e => NamespaceOf(e) == WorldNamespace).Select(e => e.Address))
-                    .Distinct()
-                    .Select(address => $"addr add {address}/32 dev lo"),
+                $"addr add {o.ExternalClientAddress}/32 dev lo",
+                $"addr add {o.RemotePodClientAddress}/32 dev lo",
+                $"addr add {PodGateway}/32 dev veth-remote",
                 $"route add {o.ServiceCidr} via {o.NodeAddress}",
                 $"route add {o.LocalPodCidr} via {o.NodeAddress}",
+                $"rule add iif eth0 lookup {WorldFromNodeTable} pref 100",
+                $"route add blackhole default table {WorldFromNodeTable}",
+                .. remoteEndpoints.SelectMany<string, string>(address =>
+                    [$"route add {address}/32 dev veth-remote", $"route add {address}/32 dev veth-remote table {WorldFromNodeTable}"]),
             ],
             cancellationToken);
+        NamespaceThread.WriteSysctl(WorldNamespace, "net/ipv4/ip_forward", "1");
 
         string[] podSide = ["link set lo up", "link set eth0 up", $"route add {PodGateway} dev eth0 scope link", $"route add default via {PodGateway} dev eth0"];
         await BatchAsync(PodNamespace, [$"addr add {o.LocalPodAddress}/{o.LocalPodPrefixLength} dev eth0", .. podSide], cancellationToken);
-        await BatchAsync(LocalEndpointNamespace, [.. localEndpoints.Select(e => $"addr add {e.Address}/32 dev eth0").Distinct(), .. podSide], cancellationToken);
+        await BatchAsync(LocalEndpointNamespace, [.. localEndpoints.Select(address => $"addr add {address}/32 dev eth0"), .. podSide], cancellationToken);
+        await BatchAsync(RemoteNamespace, [.. remoteEndpoints.Select(address => $"addr add {address}/32 dev eth0"), .. podSide], cancellationToken);
 
         foreach (var endpoint in o.Endpoints)
         {
