@@ -18,7 +18,18 @@ public sealed record KernelTraceEntry(string Table, string Chain, int? Rule, str
 /// <summary>conntrack's state for the packet: ctstate (NEW, ESTABLISHED, ...) and, for TCP, the connection's state.</summary>
 public sealed record ConntrackView(string Ctstate, string? TcpState);
 
-public sealed record HeadersView(string Proto, string Src, int Sport, string Dst, int Dport, string? Flags, string Mark);
+/// <summary>A packet's headers as the API and the inspector show them; the mark in hex as iptables prints it.</summary>
+public sealed record HeadersView(string Proto, string Src, int Sport, string Dst, int Dport, string? Flags, string Mark)
+{
+    public static HeadersView Of(Packets.PacketHeaders headers) => new(
+        Packets.IpProtocolNames.ToName(headers.Protocol),
+        headers.Source.ToString(),
+        headers.SourcePort,
+        headers.Destination.ToString(),
+        headers.DestinationPort,
+        headers.Protocol == Packets.IpProtocol.Tcp ? Packets.TcpFlagNames.ToShortString(headers.TcpFlags) : null,
+        "0x" + headers.Mark.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
+}
 
 /// <summary>delivered (to ip:port), dropped or rejected (with the reason).</summary>
 public sealed record OutcomeView(string Kind, string? To, string? Reason);

@@ -1,4 +1,54 @@
+using System.Text.Json.Serialization;
+
 namespace Dashboard.Simulation.Engine;
 
-/// <summary>Placeholder until the dataplane's event vocabulary lands.</summary>
-public abstract record TraversalEvent;
+/// <summary>
+/// One step of a packet's way through the node, as the engine took it. Every event carries the modelled cost it
+/// adds (nanoseconds, from <see cref="CostModel.DataplaneCostModel"/>); the kernel-style trace is derived from them.
+/// </summary>
+[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
+[JsonDerivedType(typeof(HookEntered), "hookEntered")]
+[JsonDerivedType(typeof(ConntrackLookup), "conntrackLookup")]
+[JsonDerivedType(typeof(ConntrackCreated), "conntrackCreated")]
+[JsonDerivedType(typeof(RulesScanned), "rulesScanned")]
+[JsonDerivedType(typeof(RuleMatched), "ruleMatched")]
+[JsonDerivedType(typeof(ChainPolicy), "chainPolicy")]
+[JsonDerivedType(typeof(NatApplied), "natApplied")]
+[JsonDerivedType(typeof(Routed), "routed")]
+[JsonDerivedType(typeof(Delivered), "delivered")]
+[JsonDerivedType(typeof(Dropped), "dropped")]
+[JsonDerivedType(typeof(Rejected), "rejected")]
+public abstract record TraversalEvent(double CostNs);
+
+/// <summary>The packet reached a netfilter hook.</summary>
+public sealed record HookEntered(string Hook, double CostNs) : TraversalEvent(CostNs);
+
+/// <summary>conntrack hashed the packet's tuple and searched that bucket: miss, hit (original direction) or hit (reply).</summary>
+public sealed record ConntrackLookup(string Tuple, int Bucket, int ChainLength, string Result, double CostNs) : TraversalEvent(CostNs);
+
+/// <summary>A new connection was confirmed into the table with its original and reply tuples.</summary>
+public sealed record ConntrackCreated(string Original, string Reply, string? State, int Bucket, double CostNs) : TraversalEvent(CostNs);
+
+/// <summary>A run of rules tested that did not match (counted, not streamed one by one).</summary>
+public sealed record RulesScanned(string Table, string Chain, int FirstRule, int LastRule, int Count, double CostNs) : TraversalEvent(CostNs);
+
+/// <summary>A rule matched; Verdict as the kernel's TRACE prints it (JUMP:X, CONTINUE, ACCEPT, DROP, RETURN...).</summary>
+public sealed record RuleMatched(string Table, string Chain, int Rule, string Text, string Verdict, double CostNs) : TraversalEvent(CostNs);
+
+/// <summary>A built-in chain ended and its policy decided.</summary>
+public sealed record ChainPolicy(string Table, string Chain, string Policy, double CostNs) : TraversalEvent(CostNs);
+
+/// <summary>An address rewrite: DNAT or SNAT/MASQUERADE by a rule, or conntrack applying a stored binding (un-NAT of a reply).</summary>
+public sealed record NatApplied(string Kind, string By, HeadersView Before, HeadersView After, double CostNs) : TraversalEvent(CostNs);
+
+/// <summary>The routing decision: delivered locally (INPUT) or forwarded out of an interface.</summary>
+public sealed record Routed(string Decision, string OutInterface, double CostNs) : TraversalEvent(CostNs);
+
+/// <summary>The packet left the node towards ip:port, or reached a local socket.</summary>
+public sealed record Delivered(string To, string Via, double CostNs) : TraversalEvent(CostNs);
+
+/// <summary>The packet was dropped, and why.</summary>
+public sealed record Dropped(string Reason, double CostNs) : TraversalEvent(CostNs);
+
+/// <summary>The packet was rejected: dropped, and an ICMP error (or TCP reset) sent back.</summary>
+public sealed record Rejected(string Reason, double CostNs) : TraversalEvent(CostNs);

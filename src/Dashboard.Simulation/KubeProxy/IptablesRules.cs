@@ -1,4 +1,5 @@
 using Dashboard.Simulation.Kubernetes;
+using Dashboard.Simulation.Netfilter;
 
 namespace Dashboard.Simulation.KubeProxy;
 
@@ -6,5 +7,5 @@ namespace Dashboard.Simulation.KubeProxy;
 public static class IptablesRules
 {
     /// <summary>The ruleset kube-proxy would install, printed as iptables 1.8.9 (nf_tables) `iptables-save` prints it, without the dated comment lines.</summary>
-    public static string Save(ClusterObjects objects, NodeSettings node) => throw new NotImplementedException();
+    public static string Save(ClusterObjects objects, NodeSettings node) => IptablesSaveWriter.Write(NodeIptables.Build(objects, node));
 }

@@ -16,6 +16,9 @@ public sealed class Packet
     /// <summary>The skb mark (`-j MARK`, `-m mark`); kube-proxy's 0x4000 bit lives here, not in the conntrack mark.</summary>
     public uint Mark { get; set; }
 
+    /// <summary>Total length in bytes, for rule counters (a TCP SYN with options is 60).</summary>
+    public int Length { get; set; } = 60;
+
     public string? InInterface { get; set; }
     public string? OutInterface { get; set; }
 

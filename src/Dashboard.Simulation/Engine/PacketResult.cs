@@ -1,0 +1,33 @@
+using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.Netfilter;
+using Dashboard.Simulation.Packets;
+
+namespace Dashboard.Simulation.Engine;
+
+/// <summary>How a packet's walk through the node ended.</summary>
+public enum OutcomeKind
+{
+    Delivered,
+    Dropped,
+    Rejected,
+}
+
+/// <summary>Everything the engine learned about one packet: its events, TRACE, the rules it cost, and where it went.</summary>
+public sealed class PacketResult
+{
+    public List<TraversalEvent> Events { get; } = [];
+    public List<KernelTraceEntry> Trace { get; } = [];
+    public int RulesEvaluated { get; set; }
+    public CtState CtState { get; set; }
+    public TcpConntrackState? TcpState { get; set; }
+    public ConntrackEntry? Connection { get; set; }
+    public required PacketHeaders HeadersBefore { get; init; }
+    public PacketHeaders HeadersAfter { get; set; }
+    public OutcomeKind Outcome { get; set; }
+    public string? To { get; set; }
+    public string? Reason { get; set; }
+    public double CostNs => Events.Sum(e => e.CostNs);
+
+    /// <summary>The KUBE-SEP endpoint chosen by DNAT, if any.</summary>
+    public string? DnatTo { get; set; }
+}
