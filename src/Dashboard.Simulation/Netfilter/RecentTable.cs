@@ -31,6 +31,10 @@ public sealed class RecentTable
         return window is not { } seconds || now - lastSeen <= seconds;
     }
 
+    /// <summary>--remove: takes the address off the list; false when it was not on it.</summary>
+    public bool Remove(string list, Ipv4Address address) =>
+        _lists.TryGetValue(list, out var entries) && entries.Remove(address);
+
     /// <summary>--reap: forgets addresses last seen longer ago than the window.</summary>
     public void Reap(string list, TimeSpan now, TimeSpan window)
     {

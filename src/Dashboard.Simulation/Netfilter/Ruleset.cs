@@ -45,6 +45,18 @@ public sealed class Table(string name)
         chain.Table = this;
         return chain;
     }
+
+    /// <summary>Deletes a chain (iptables -X); false when it is not in this table.</summary>
+    public bool Remove(Chain chain)
+    {
+        if (!_byName.TryGetValue(chain.Name, out var found) || found != chain)
+        {
+            return false;
+        }
+        _byName.Remove(chain.Name);
+        _chains.Remove(chain);
+        return true;
+    }
 }
 
 /// <summary>A chain: an ordered list of rules. Built-in chains have a policy; user chains return to their caller at the end.</summary>

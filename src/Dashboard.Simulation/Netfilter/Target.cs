@@ -72,14 +72,22 @@ public sealed class NatTarget(bool isDestination, Ipv4Address address, ushort? p
 }
 
 /// <summary>MASQUERADE: SNAT to the address of the interface the packet leaves by.</summary>
-public sealed class MasqueradeTarget(bool randomFully) : Target
+public sealed class MasqueradeTarget(bool randomFully, bool random = false) : Target
 {
     public bool RandomFully { get; } = randomFully;
+
+    /// <summary>--random: randomised source port allocation (iptables-save prints it before --random-fully).</summary>
+    public bool Random { get; } = random;
+
     public override string Name => "MASQUERADE";
 
     public override void Save(StringBuilder output)
     {
         output.Append(" -j MASQUERADE");
+        if (Random)
+        {
+            output.Append(" --random");
+        }
         if (RandomFully)
         {
             output.Append(" --random-fully");
