@@ -21,7 +21,12 @@ public static partial class ApiJson
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         };
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
-        options.Converters.Add(new TraversalEventConverter());
+        // The engine declares the event kinds itself ([JsonPolymorphic] with a "kind" discriminator); the fallback is
+        // only for an engine that does not, so that events never serialise as empty objects.
+        if (!typeof(TraversalEvent).IsDefined(typeof(JsonPolymorphicAttribute), inherit: false))
+        {
+            options.Converters.Add(new TraversalEventConverter());
+        }
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
@@ -101,7 +106,7 @@ public static partial class ApiJson
     private static partial Regex ClrTypeConversion();
 
     /// <summary>
-    /// Writes each traversal event as its concrete record with a "type" discriminator, so the API shows every event's
+    /// Writes each traversal event as its concrete record with a "kind" discriminator, so the API shows every event's
     /// fields without this project having to know the engine's list of event kinds.
     /// </summary>
     private sealed class TraversalEventConverter : JsonConverter<TraversalEvent>
@@ -112,7 +117,7 @@ public static partial class ApiJson
         public override void Write(Utf8JsonWriter writer, TraversalEvent value, JsonSerializerOptions options)
         {
             var node = JsonSerializer.SerializeToNode(value, value.GetType(), options) as JsonObject ?? [];
-            var typed = new JsonObject { ["type"] = value.GetType().Name };
+            var typed = new JsonObject { ["kind"] = JsonNamingPolicy.CamelCase.ConvertName(value.GetType().Name) };
             foreach (var (key, child) in node.ToList())
             {
                 node.Remove(key);

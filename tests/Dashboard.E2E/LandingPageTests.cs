@@ -1,0 +1,131 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace Dashboard.E2E;
+
+public sealed partial class LandingPageTests(AppFixture app) : IClassFixture<AppFixture>, IAsyncLifetime
+{
+    private IBrowserContext? _context;
+    private IPage? _page;
+
+    private IPage Page => _page ?? throw new InvalidOperationException("no page");
+
+    public async ValueTask InitializeAsync()
+    {
+        AppFixture.RequireChromium();
+        _context = await app.Browser!.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = app.BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 1440, Height = 1100 },
+            Locale = "en-US",
+        });
+        _page = await _context.NewPageAsync();
+        _page.SetDefaultTimeout(20_000);
+        Assertions.SetDefaultExpectTimeout(20_000);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_context is not null)
+        {
+            await _context.DisposeAsync();
+        }
+    }
+
+    /// <summary>Opens the page and waits until Blazor's circuit owns it: clicks before that would go nowhere.</summary>
+    private async Task OpenAsync(string path = "/")
+    {
+        await Page.GotoAsync(path);
+        await Assertions.Expect(Page.Locator("[data-interactive=true]")).ToHaveCountAsync(1);
+    }
+
+    private async Task ScreenshotAsync(string name) =>
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppFixture.ScreenshotDirectory, name), FullPage = true });
+
+    [Fact]
+    public async Task Open_DefaultScenario_ShowsServicesTableAndRules()
+    {
+        await OpenAsync();
+
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Services and iptables rules", Level = 1 })).ToBeVisibleAsync();
+        await Assertions.Expect(Page.GetByText("Modelled: kube-proxy v1.35, iptables mode (nf_tables backend)")).ToBeVisibleAsync();
+        var table = Page.GetByRole(AriaRole.Table, new() { Name = "Services of the scenario" });
+        await Assertions.Expect(table).ToBeVisibleAsync();
+        await Assertions.Expect(table.GetByRole(AriaRole.Columnheader, new() { Name = "ClusterIP" })).ToBeVisibleAsync();
+        await Assertions.Expect(table.GetByRole(AriaRole.Cell, new() { Name = "demo/web" })).ToBeVisibleAsync();
+        var rules = Page.GetByRole(AriaRole.Region, new() { Name = "iptables-save output" });
+        await Assertions.Expect(rules).ToBeVisibleAsync();
+        await Assertions.Expect(rules).ToContainTextAsync("-A KUBE-SERVICES");
+
+        await ScreenshotAsync("landing-en.png");
+        var docs = Path.Combine(RepositoryRoot(), "docs");
+        Directory.CreateDirectory(docs);
+        File.Copy(Path.Combine(AppFixture.ScreenshotDirectory, "landing-en.png"), Path.Combine(docs, "screenshot.png"), overwrite: true);
+    }
+
+    [Fact]
+    public async Task SwitchToKorean_TranslatesLabelsAndKeepsTechnicalNames()
+    {
+        await OpenAsync();
+
+        await Page.GetByRole(AriaRole.Button, new() { Name = "KO", Exact = true }).ClickAsync();
+
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "서비스와 iptables 규칙", Level = 1 })).ToBeVisibleAsync();
+        await Assertions.Expect(Page.Locator("html")).ToHaveAttributeAsync("lang", "ko");
+        await Assertions.Expect(Page.GetByText("모델: kube-proxy v1.35, iptables 모드 (nf_tables 백엔드)")).ToBeVisibleAsync();
+        var table = Page.GetByRole(AriaRole.Table, new() { Name = "시나리오의 서비스" });
+        await Assertions.Expect(table.GetByRole(AriaRole.Columnheader, new() { Name = "엔드포인트" })).ToBeVisibleAsync();
+        await Assertions.Expect(table.GetByRole(AriaRole.Columnheader, new() { Name = "ClusterIP" })).ToBeVisibleAsync();
+        await Assertions.Expect(Page.Locator("[data-interactive=true]")).ToHaveCountAsync(1);
+        await ScreenshotAsync("landing-ko.png");
+
+        // And back: the EN button works from the Korean page too.
+        await Page.GetByRole(AriaRole.Button, new() { Name = "EN", Exact = true }).ClickAsync();
+        await Assertions.Expect(Page.Locator("html")).ToHaveAttributeAsync("lang", "en");
+    }
+
+    [Fact]
+    public async Task SwitchToDarkMode_DarkensThePageAndSurvivesReload()
+    {
+        await OpenAsync();
+        var before = await BackgroundAsync();
+
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Switch to dark mode" }).ClickAsync();
+
+        await Assertions.Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Switch to light mode" })).ToBeVisibleAsync();
+        await Page.WaitForFunctionAsync("() => document.cookie.includes('dashboard.theme=dark')");
+        var after = await BackgroundAsync();
+        Assert.True(Luminance(after) < Luminance(before), $"background {before} -> {after}");
+        Assert.True(Luminance(after) < 0.2, $"dark background expected, got {after}");
+        await ScreenshotAsync("landing-dark.png");
+
+        await OpenAsync();
+        await Assertions.Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Switch to light mode" })).ToBeVisibleAsync();
+    }
+
+    private Task<string> BackgroundAsync() =>
+        Page.EvaluateAsync<string>("() => getComputedStyle(document.querySelector('.mud-layout') ?? document.body).backgroundColor");
+
+    private static double Luminance(string cssColor)
+    {
+        var match = RgbPattern().Match(cssColor);
+        Assert.True(match.Success, $"not an rgb() colour: {cssColor}");
+        double Channel(int i) => double.Parse(match.Groups[i].Value, System.Globalization.CultureInfo.InvariantCulture) / 255;
+        return (0.2126 * Channel(1)) + (0.7152 * Channel(2)) + (0.0722 * Channel(3));
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Dashboard.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("Dashboard.sln not found above " + AppContext.BaseDirectory);
+    }
+
+    [GeneratedRegex(@"rgba?\((\d+),\s*(\d+),\s*(\d+)")]
+    private static partial Regex RgbPattern();
+}

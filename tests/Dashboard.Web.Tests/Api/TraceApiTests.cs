@@ -1,0 +1,113 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+
+namespace Dashboard.Web.Tests.Api;
+
+public sealed class TraceApiTests(DashboardFactory factory) : IClassFixture<DashboardFactory>
+{
+    private const string Url = "/api/v1/trace";
+
+    private readonly HttpClient _client = factory.CreateClient();
+
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private Task<HttpResponseMessage> PostJsonAsync(string json, string contentType = "application/json") =>
+        _client.PostAsync(Url, new StringContent(json, Encoding.UTF8, contentType), Ct);
+
+    private static string Request(string mode) => JsonSerializer.Serialize(new
+    {
+        mode,
+        objects = ClusterYaml.Valid,
+        node = new { name = "node-1", ip = "192.168.1.10", podCIDR = "10.244.0.0/24", clusterCIDR = "10.244.0.0/16" },
+        seed = 1,
+        packets = new[] { new { src = "10.244.0.5", sport = 40000, dst = "10.96.0.20", dport = 80, proto = "tcp", flags = "S" } },
+    });
+
+    [Fact]
+    public async Task Post_YamlContentType_Returns415()
+    {
+        using var response = await PostJsonAsync(Request("iptables"), "application/yaml");
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.UnsupportedMediaType);
+    }
+
+    [Fact]
+    public async Task Post_MalformedJson_Returns400WithLine()
+    {
+        using var response = await PostJsonAsync("{\n  \"mode\": \"iptables\",\n  \"packets\": [ { \"src\": } ]\n}");
+
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest);
+        var error = Assert.Single(ProblemAssert.Errors(problem));
+        Assert.Equal(3, ProblemAssert.Line(error));
+        Assert.Equal("/packets/0/src", ProblemAssert.Pointer(error));
+    }
+
+    [Fact]
+    public async Task Post_WrongType_Returns400WithPointer()
+    {
+        using var response = await PostJsonAsync("""{ "mode": "iptables", "packets": [ { "src": "10.244.0.5", "sport": "forty" } ] }""");
+
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest);
+        var error = Assert.Single(ProblemAssert.Errors(problem));
+        Assert.Equal("/packets/0/sport", ProblemAssert.Pointer(error));
+        Assert.Contains("integer", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Post_NumberAsString_Returns400()
+    {
+        using var response = await PostJsonAsync("""{ "mode": "iptables", "seed": "7" }""");
+
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Equal("/seed", ProblemAssert.Pointer(Assert.Single(ProblemAssert.Errors(problem))));
+    }
+
+    [Theory]
+    [InlineData("null")]
+    [InlineData("")]
+    [InlineData("[1, 2]")]
+    public async Task Post_NotAnObject_Returns400(string json)
+    {
+        using var response = await PostJsonAsync(json);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Post_BodyOverLimit_Returns413()
+    {
+        using var content = new StreamContent(new PatternStream(ApiLimitsForTests.MaxRequestBodyBytes + 1));
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
+
+        using var response = await _client.PostAsync(Url, content, Ct);
+
+        await ProblemAssert.IsProblemAsync(response, HttpStatusCode.RequestEntityTooLarge);
+    }
+
+    [Fact]
+    public async Task Post_UnknownMode_Returns422WithPointer()
+    {
+        using var response = await PostJsonAsync(Request("userspace-magic"));
+
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.UnprocessableEntity);
+        Assert.Contains(ProblemAssert.Errors(problem), e => ProblemAssert.Pointer(e) == "/mode");
+    }
+
+    [Fact]
+    public async Task Post_ValidRequest_Returns200CamelCaseResult()
+    {
+        using var response = await PostJsonAsync(Request("iptables"));
+
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        var result = JsonDocument.Parse(body).RootElement;
+        Assert.Equal(JsonValueKind.Array, result.GetProperty("warnings").ValueKind);
+        var packet = Assert.Single(result.GetProperty("packets").EnumerateArray());
+        Assert.True(packet.TryGetProperty("rulesEvaluated", out _));
+        Assert.True(packet.TryGetProperty("outcome", out var outcome));
+        Assert.Equal("delivered", outcome.GetProperty("kind").GetString());
+    }
+}
