@@ -82,6 +82,9 @@ public sealed class IptablesDataplane
     private sealed class Walk(IptablesDataplane dataplane, Packet packet, PacketResult result, TimeSpan now)
     {
         private readonly DataplaneCostModel _cost = dataplane._cost;
+
+        /// <summary>Where to come back to after a -j: one stack for the whole walk, emptied by every base chain.</summary>
+        private readonly Stack<(Chain Chain, int Next)> _stack = new();
         private ConntrackEntry? _entry;
         private bool _isReply;
         private bool _isNew;
@@ -136,7 +139,7 @@ public sealed class IptablesDataplane
             var conntrack = dataplane.Conntrack;
             if (lookup.Entry is { } entry)
             {
-                Add(new ConntrackLookup(Describe(tuple), lookup.Bucket, lookup.ChainLength,
+                Add(new ConntrackLookup(tuple, lookup.Bucket, lookup.ChainLength,
                     lookup.IsReply ? "hit reply" : "hit original", _cost.ConntrackLookupNs));
                 _entry = entry;
                 _isReply = lookup.IsReply;
@@ -150,7 +153,7 @@ public sealed class IptablesDataplane
                 SetCtState(lookup.IsReply || entry.SeenReply ? CtState.Established : CtState.New);
                 return true;
             }
-            Add(new ConntrackLookup(Describe(tuple), lookup.Bucket, lookup.ChainLength, "miss", _cost.ConntrackLookupNs));
+            Add(new ConntrackLookup(tuple, lookup.Bucket, lookup.ChainLength, "miss", _cost.ConntrackLookupNs));
             if (packet.Protocol == IpProtocol.Tcp &&
                 TcpStateMachine.Next(TcpConntrackState.None, packet.TcpFlags, isReply: false) is var first &&
                 (first == TcpStateMachine.Invalid || first == TcpStateMachine.Ignore))
@@ -240,7 +243,7 @@ public sealed class IptablesDataplane
                 packet.SourcePort = port;
                 kind = _isReply ? "un-DNAT" : "SNAT";
             }
-            Add(new NatApplied(kind, "conntrack", HeadersView.Of(before), HeadersView.Of(packet.Headers), _cost.NatNs));
+            Add(new NatApplied(kind, "conntrack", before, packet.Headers, _cost.NatNs));
         }
 
         /// <summary>Confirms a new connection as its first packet leaves the last hook.</summary>
@@ -285,13 +288,15 @@ public sealed class IptablesDataplane
         private bool RunBaseChain(string tableName, Chain baseChain)
         {
             var context = dataplane._context;
-            var stack = new Stack<(Chain Chain, int Next)>();
+            var stack = _stack;
+            stack.Clear();
             var chain = baseChain;
+            var rules = chain.RuleList;
             var index = 0;
             var scanStart = -1;
             while (true)
             {
-                if (index >= chain.Rules.Count)
+                if (index >= rules.Count)
                 {
                     FlushScan(tableName, chain, ref scanStart, index);
                     if (stack.Count == 0)
@@ -299,9 +304,10 @@ public sealed class IptablesDataplane
                         return Policy(tableName, chain);
                     }
                     (chain, index) = stack.Pop(); // a user chain fell off its end: back to the caller, no TRACE line
+                    rules = chain.RuleList;
                     continue;
                 }
-                var rule = chain.Rules[index];
+                var rule = rules[index];
                 context.CurrentRule = rule;
                 result.RulesEvaluated++;
                 if (!rule.Evaluate(context))
@@ -337,6 +343,7 @@ public sealed class IptablesDataplane
                             stack.Push((chain, index + 1));
                         }
                         chain = jump.Chain;
+                        rules = chain.RuleList;
                         index = 0;
                         break;
                     case VerdictTarget { Verdict: Verdict.Return }:
@@ -346,6 +353,7 @@ public sealed class IptablesDataplane
                             return Policy(tableName, chain);
                         }
                         (chain, index) = stack.Pop();
+                        rules = chain.RuleList;
                         break;
                     case VerdictTarget { Verdict: Verdict.Accept }:
                         Matched(tableName, rule, "ACCEPT");
@@ -400,7 +408,7 @@ public sealed class IptablesDataplane
                 var reply => reply with { Destination = packet.Source, DestinationPort = packet.SourcePort },
             });
             SetCtState(result.CtState);
-            Add(new NatApplied(by, "rule", HeadersView.Of(before), HeadersView.Of(packet.Headers), _cost.NatNs));
+            Add(new NatApplied(by, "rule", before, packet.Headers, _cost.NatNs));
         }
 
         private bool Policy(string tableName, Chain chain)

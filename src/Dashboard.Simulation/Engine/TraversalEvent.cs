@@ -1,4 +1,6 @@
 using System.Text.Json.Serialization;
+using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.Packets;
 
 namespace Dashboard.Simulation.Engine;
 
@@ -24,7 +26,12 @@ public abstract record TraversalEvent(double CostNs);
 public sealed record HookEntered(string Hook, double CostNs) : TraversalEvent(CostNs);
 
 /// <summary>conntrack hashed the packet's tuple and searched that bucket: miss, hit (original direction) or hit (reply).</summary>
-public sealed record ConntrackLookup(string Tuple, int Bucket, int ChainLength, string Result, double CostNs) : TraversalEvent(CostNs);
+public sealed record ConntrackLookup([property: JsonIgnore] ConnectionTuple Key, int Bucket, int ChainLength, string Result, double CostNs)
+    : TraversalEvent(CostNs)
+{
+    /// <summary>Formatted only when someone reads it (the API, the inspector), not on the engine's hot path.</summary>
+    public string Tuple => $"{Key.Protocol.ToName()} {Key}";
+}
 
 /// <summary>A new connection was confirmed into the table with its original and reply tuples.</summary>
 public sealed record ConntrackCreated(string Original, string Reply, string? State, int Bucket, double CostNs) : TraversalEvent(CostNs);
@@ -39,7 +46,16 @@ public sealed record RuleMatched(string Table, string Chain, int Rule, string Te
 public sealed record ChainPolicy(string Table, string Chain, string Policy, double CostNs) : TraversalEvent(CostNs);
 
 /// <summary>An address rewrite: DNAT or SNAT/MASQUERADE by a rule, or conntrack applying a stored binding (un-NAT of a reply).</summary>
-public sealed record NatApplied(string Kind, string By, HeadersView Before, HeadersView After, double CostNs) : TraversalEvent(CostNs);
+public sealed record NatApplied(
+    string Kind,
+    string By,
+    [property: JsonIgnore] PacketHeaders BeforeHeaders,
+    [property: JsonIgnore] PacketHeaders AfterHeaders,
+    double CostNs) : TraversalEvent(CostNs)
+{
+    public HeadersView Before => HeadersView.Of(BeforeHeaders);
+    public HeadersView After => HeadersView.Of(AfterHeaders);
+}
 
 /// <summary>The routing decision: delivered locally (INPUT) or forwarded out of an interface.</summary>
 public sealed record Routed(string Decision, string OutInterface, double CostNs) : TraversalEvent(CostNs);

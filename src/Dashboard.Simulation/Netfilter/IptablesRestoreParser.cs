@@ -191,13 +191,6 @@ public static class IptablesRestoreParser
                     Add(new ChainEdit(chain.Name, Array.IndexOf(_builtins, chain.Name) >= 0, chain));
                 }
             }
-            foreach (var builtin in _builtins)
-            {
-                if (!_chains.ContainsKey(builtin))
-                {
-                    Add(new ChainEdit(builtin, builtin: true, existing: null));
-                }
-            }
         }
 
         private void Add(ChainEdit edit)
@@ -235,6 +228,14 @@ public static class IptablesRestoreParser
                     return;
                 }
                 Flush(edit);
+                return;
+            }
+            if (Array.IndexOf(_builtins, name.ToString()) >= 0)
+            {
+                // With nf_tables a base chain exists only once declared (or given a rule): only then do packets see it.
+                var created = new ChainEdit(name.ToString(), builtin: true, existing: null);
+                created.Policy = policy ?? Verdict.Accept;
+                Add(created);
                 return;
             }
             // iptables-restore accepts a policy on a user chain and ignores it; so does this.
@@ -323,7 +324,14 @@ public static class IptablesRestoreParser
             {
                 throw tokens.Error(tokens.TokenString(0), $"option \"{tokens[0]}\" requires a chain name");
             }
-            if (!_chainsBySpan.TryGetValue(tokens[index], out var edit) || edit.Deleted)
+            if ((!_chainsBySpan.TryGetValue(tokens[index], out var edit) || edit.Deleted) &&
+                Array.IndexOf(_builtins, tokens[index].ToString()) >= 0)
+            {
+                // iptables-nft creates a base chain on demand when a rule is added to it.
+                edit = new ChainEdit(tokens[index].ToString(), builtin: true, existing: null);
+                Add(edit);
+            }
+            if (edit is null || edit.Deleted)
             {
                 throw tokens.Error(tokens.TokenString(index), $"no chain \"{tokens[index]}\" in table {Name}");
             }

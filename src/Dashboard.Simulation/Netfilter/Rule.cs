@@ -13,12 +13,48 @@ public sealed class Rule
     /// <summary>1-based position in its chain, as iptables-save lists it and TRACE numbers it.</summary>
     public int Position { get; internal set; }
 
-    public Ipv4Prefix? Source { get; init; }
-    public bool SourceInverted { get; init; }
-    public Ipv4Prefix? Destination { get; init; }
-    public bool DestinationInverted { get; init; }
-    public IpProtocol? Protocol { get; init; }
-    public bool ProtocolInverted { get; init; }
+    // The header tests as plain mask/value pairs: (address & mask) == value, the inversion applied with XOR.
+    private uint _sourceMask, _sourceValue, _destinationMask, _destinationValue;
+    private bool _sourceInverted, _destinationInverted, _protocolInverted;
+    private byte _protocol;
+    private Ipv4Prefix? _source, _destination;
+    private IpProtocol? _protocolTest;
+
+    public Ipv4Prefix? Source
+    {
+        get => _source;
+        init
+        {
+            _source = value;
+            (_sourceMask, _sourceValue) = value is { } prefix ? (prefix.Mask, prefix.Network.Value) : (0u, 0u);
+        }
+    }
+
+    public bool SourceInverted { get => _sourceInverted; init => _sourceInverted = value; }
+
+    public Ipv4Prefix? Destination
+    {
+        get => _destination;
+        init
+        {
+            _destination = value;
+            (_destinationMask, _destinationValue) = value is { } prefix ? (prefix.Mask, prefix.Network.Value) : (0u, 0u);
+        }
+    }
+
+    public bool DestinationInverted { get => _destinationInverted; init => _destinationInverted = value; }
+
+    public IpProtocol? Protocol
+    {
+        get => _protocolTest;
+        init
+        {
+            _protocolTest = value;
+            _protocol = value is { } protocol ? (byte)protocol : (byte)0;
+        }
+    }
+
+    public bool ProtocolInverted { get => _protocolInverted; init => _protocolInverted = value; }
 
     /// <summary>-i; a trailing '+' matches any interface with that prefix.</summary>
     public string? InInterface { get; init; }
@@ -26,8 +62,10 @@ public sealed class Rule
     public string? OutInterface { get; init; }
     public bool OutInterfaceInverted { get; init; }
 
+    private Match[] _matches = [];
+
     /// <summary>The -m matches in the order they were given (and iptables-save prints them).</summary>
-    public IReadOnlyList<Match> Matches { get; init; } = [];
+    public IReadOnlyList<Match> Matches { get => _matches; init => _matches = [.. value]; }
 
     /// <summary>The -j / -g target; null for a rule that only counts.</summary>
     public Target? Target { get; init; }
@@ -48,15 +86,16 @@ public sealed class Rule
     public bool Evaluate(MatchContext context)
     {
         var packet = context.Packet;
-        if (Destination is { } destination && destination.Contains(packet.Destination) == DestinationInverted)
+        // A rule without -d has mask 0 and value 0, which every address matches.
+        if (((packet.Destination.Value & _destinationMask) == _destinationValue) == _destinationInverted)
         {
             return false;
         }
-        if (Source is { } source && source.Contains(packet.Source) == SourceInverted)
+        if (((packet.Source.Value & _sourceMask) == _sourceValue) == _sourceInverted)
         {
             return false;
         }
-        if (Protocol is { } protocol && (packet.Protocol == protocol) == ProtocolInverted)
+        if (_protocol != 0 && ((byte)packet.Protocol == _protocol) == _protocolInverted)
         {
             return false;
         }
@@ -68,7 +107,7 @@ public sealed class Rule
         {
             return false;
         }
-        foreach (var match in Matches)
+        foreach (var match in _matches)
         {
             if (!match.Matches(context))
             {

@@ -75,6 +75,9 @@ public sealed class Chain(string name, Verdict? policy)
 
     public IReadOnlyList<Rule> Rules => _rules;
 
+    /// <summary>The rules as a list, for the dataplane's hot loop (no interface dispatch per rule).</summary>
+    internal List<Rule> RuleList => _rules;
+
     /// <summary>Appends a rule, numbering it as iptables-save lists it (1-based).</summary>
     public Rule Append(Rule rule)
     {

@@ -24,9 +24,13 @@ public sealed class KernelLab : IAsyncDisposable
     // address that would turn up in `addrtype --dst-type LOCAL` matches.
     private const string PodGateway = "169.254.1.1";
 
-    // The world forwards only what arrives from the node and is meant for a remote endpoint; everything else the
-    // node sends out is dropped there without an ICMP error, so nothing loops back through the node.
+    // The world's policy routing. From the node it forwards only what is meant for a remote endpoint (table 100);
+    // anything else that is not its own address is dropped without an ICMP error, so nothing loops back through
+    // the node. Everything the remote endpoints send goes back through the node (table 101), even to the world's
+    // own client addresses: in a real cluster a pod on another node never reaches a ClusterIP through this node,
+    // and a reply that bypassed it would never be un-DNATed, so the lab routes it as if the node were the gateway.
     private const string WorldFromNodeTable = "100";
+    private const string WorldFromRemoteTable = "101";
 
     private static readonly ConcurrentDictionary<KernelLab, bool> Live = new();
 
@@ -98,10 +102,19 @@ public sealed class KernelLab : IAsyncDisposable
     }
 
     /// <summary>
-    /// Loads the ruleset with `iptables-restore` into the node, then appends the harness's own raw-table rules
-    /// (TRACE in PREROUTING and OUTPUT, and the fence's DROP), so every table under test is exactly the given text.
+    /// Loads the ruleset with `iptables-restore` into the node (with <paramref name="noflush"/>, `--noflush`, as
+    /// kube-proxy's syncs do: tables and chains the text does not declare keep their rules), then appends the
+    /// harness's own raw-table rules (TRACE in PREROUTING and OUTPUT, and the fence's DROP), so every table under
+    /// test is exactly what was loaded.
     /// </summary>
-    public async Task LoadRulesetAsync(string iptablesRestoreText, CancellationToken cancellationToken = default)
+    public Task LoadRulesetAsync(string iptablesRestoreText, CancellationToken cancellationToken = default) =>
+        LoadAsync(iptablesRestoreText, noflush: false, cancellationToken);
+
+    /// <summary>Restores with `iptables-restore --noflush`, as kube-proxy applies a sync on top of the chains it made.</summary>
+    public Task LoadRulesetNoflushAsync(string iptablesRestoreText, CancellationToken cancellationToken = default) =>
+        LoadAsync(iptablesRestoreText, noflush: true, cancellationToken);
+
+    private async Task LoadAsync(string iptablesRestoreText, bool noflush, CancellationToken cancellationToken)
     {
         // iptables-restore replaces only the tables in its input: remove the harness's rules first so a second
         // load does not stack them, and so a loaded raw table is not mixed with the previous harness rules.
@@ -113,7 +126,8 @@ public sealed class KernelLab : IAsyncDisposable
             }
         }
 
-        await LabCommand.RunInNamespaceCheckedAsync(NodeNamespace, "iptables-restore", [], iptablesRestoreText, cancellationToken);
+        // kube-proxy restores its syncs with --noflush, on top of the jump rules it inserted one by one.
+        await LabCommand.RunInNamespaceCheckedAsync(NodeNamespace, "iptables-restore", noflush ? ["--noflush"] : [], iptablesRestoreText, cancellationToken);
         _rulesetHasRaw |= iptablesRestoreText.Split('\n').Any(line => line.Trim() == "*raw");
         foreach (var rule in HarnessRules())
         {
@@ -497,6 +511,11 @@ public sealed class KernelLab : IAsyncDisposable
             ],
             cancellationToken);
         NamespaceThread.WriteSysctl(NodeNamespace, "net/ipv4/ip_forward", "1");
+
+        // Replies from remote endpoints leave by the interface they came in on; the ICMP redirect the node would
+        // send about that is a packet of its own in the trace stream, and nothing the tests are about.
+        NamespaceThread.WriteSysctl(NodeNamespace, "net/ipv4/conf/all/send_redirects", "0");
+        NamespaceThread.WriteSysctl(NodeNamespace, "net/ipv4/conf/eth0/send_redirects", "0");
         NamespaceThread.WriteSysctl(NodeNamespace, "net/ipv4/conf/veth-pod0/proxy_arp", "1");
         NamespaceThread.WriteSysctl(NodeNamespace, "net/ipv4/conf/veth-pod1/proxy_arp", "1");
 
@@ -516,8 +535,13 @@ public sealed class KernelLab : IAsyncDisposable
                 $"addr add {PodGateway}/32 dev veth-remote",
                 $"route add {o.ServiceCidr} via {o.NodeAddress}",
                 $"route add {o.LocalPodCidr} via {o.NodeAddress}",
-                $"rule add iif eth0 lookup {WorldFromNodeTable} pref 100",
-                $"route add blackhole default table {WorldFromNodeTable}",
+                $"rule add pref 50 iif veth-remote lookup {WorldFromRemoteTable}",
+                $"route add local {PodGateway} dev veth-remote table {WorldFromRemoteTable}",
+                $"route add default via {o.NodeAddress} dev eth0 table {WorldFromRemoteTable}",
+                $"rule add pref 100 iif eth0 lookup {WorldFromNodeTable}",
+                "rule add pref 200 lookup local",
+                "rule del pref 0 lookup local",
+                "rule add pref 300 iif eth0 blackhole",
                 .. remoteEndpoints.SelectMany<string, string>(address =>
                     [$"route add {address}/32 dev veth-remote", $"route add {address}/32 dev veth-remote table {WorldFromNodeTable}"]),
             ],
