@@ -102,15 +102,17 @@ public sealed class KernelLab : IAsyncDisposable
     }
 
     /// <summary>
-    /// Loads the ruleset with `iptables-restore` into the node (with <paramref name="noflush"/>, `--noflush`, as
-    /// kube-proxy's syncs do: tables and chains the text does not declare keep their rules), then appends the
-    /// harness's own raw-table rules (TRACE in PREROUTING and OUTPUT, and the fence's DROP), so every table under
+    /// Loads the ruleset with `iptables-restore` into the node (flushing each table the text declares), then appends
+    /// the harness's own raw-table rules (TRACE in PREROUTING and OUTPUT, and the fence's DROP), so every table under
     /// test is exactly what was loaded.
     /// </summary>
     public Task LoadRulesetAsync(string iptablesRestoreText, CancellationToken cancellationToken = default) =>
         LoadAsync(iptablesRestoreText, noflush: false, cancellationToken);
 
-    /// <summary>Restores with `iptables-restore --noflush`, as kube-proxy applies a sync on top of the chains it made.</summary>
+    /// <summary>
+    /// As <see cref="LoadRulesetAsync"/>, with `iptables-restore --noflush`, as kube-proxy applies a sync on top of
+    /// the jump rules it inserted: tables and chains the text does not declare keep their rules.
+    /// </summary>
     public Task LoadRulesetNoflushAsync(string iptablesRestoreText, CancellationToken cancellationToken = default) =>
         LoadAsync(iptablesRestoreText, noflush: true, cancellationToken);
 

@@ -173,6 +173,35 @@ public sealed class WorkedExampleKernelTests
     }
 
     [Fact]
+    public async Task OpenTcpConnection_FromRemotePod_KeepsTheClientSourceAndTheReplyIsUnDnatedAtTheNode()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var lab = await KernelLab.CreateAsync(WithBackend(EndpointBehavior.Answering), ct);
+        await lab.LoadRulesetAsync(Ruleset, ct);
+
+        await using var exchange = await lab.OpenTcpConnectionAsync(LabClient.RemotePod, 40003, "10.96.0.10", 80, ct);
+        var entry = Assert.Single(await lab.ListConntrackAsync(ct));
+
+        // The source is inside the cluster CIDR: no KUBE-MARK-MASQ, so KUBE-FORWARD's mark rule does not accept it.
+        AssertTrace(
+            [
+                new("nat", "PREROUTING", 1, "JUMP:KUBE-SERVICES"),
+                new("nat", "KUBE-SERVICES", 2, "JUMP:KUBE-SVC-AAAA"),
+                new("nat", "KUBE-SVC-AAAA", 2, "JUMP:KUBE-SEP-1"),
+                new("nat", "KUBE-SEP-1", 2, "ACCEPT"),
+                new("filter", "FORWARD", 1, "JUMP:KUBE-FORWARD"),
+                new("filter", "FORWARD", null, "POLICY:ACCEPT"),
+                new("nat", "POSTROUTING", 1, "JUMP:KUBE-POSTROUTING"),
+                new("nat", "KUBE-POSTROUTING", 1, "RETURN"),
+                new("nat", "POSTROUTING", null, "POLICY:ACCEPT"),
+            ],
+            exchange.Syn);
+        AssertTrace(EstablishedFlowPacket, exchange.SynAck);
+        Assert.Equal("ESTABLISHED", entry.State);
+        Assert.Equal(new ConntrackTuple("10.244.1.2", "10.244.1.7", 8080, 40003), entry.Reply);
+    }
+
+    [Fact]
     public async Task Save_AfterLoad_PrintsTheNodeFormWithoutHarnessRulesOrComments()
     {
         var ct = TestContext.Current.CancellationToken;
