@@ -9,9 +9,12 @@ namespace Dashboard.Simulation.Tests.Kernel;
 /// </summary>
 internal static class KernelRequirements
 {
-    /// <summary>Every tool the lab runs. socat is not needed: the lab's clients and backends are .NET sockets.</summary>
+    /// <summary>
+    /// Every tool the kernel tests run. The lab's own clients and backends are .NET sockets; socat makes the hundreds
+    /// of short connections of the load-balancing spread test cheaply.
+    /// </summary>
     public static readonly IReadOnlyList<string> Tools =
-        ["ip", "iptables-restore", "iptables-save", "iptables", "xtables-monitor", "conntrack", "nft"];
+        ["ip", "iptables-restore", "iptables-save", "iptables", "xtables-monitor", "conntrack", "nft", "socat"];
 
     private static readonly string[] SearchPath =
     [
