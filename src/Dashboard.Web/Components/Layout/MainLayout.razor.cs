@@ -35,7 +35,11 @@ public partial class MainLayout : IAsyncDisposable
         PaletteDark = new PaletteDark
         {
             Primary = "#9FA8DA",
+            PrimaryContrastText = "#1B1F24",
             AppbarBackground = "#1B1F24",
+            // MudBlazor's default dark stripe is bright enough to read as a selection; keep it a hint.
+            TableStriped = "rgba(255, 255, 255, 0.04)",
+            TableHover = "rgba(255, 255, 255, 0.08)",
         },
         Typography = new Typography
         {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Dashboard.Simulation.Scenarios;
 using Dashboard.Web.Model;
 using Dashboard.Web.Resources;
 using Dashboard.Web.Services;
@@ -13,7 +14,7 @@ public partial class Home
     /// <summary>The select's value for "generated cluster"; cannot clash with a scenario name (those are DNS-like).</summary>
     public const string GeneratedKey = "(generated)";
     private const int MaxServices = RulesPreviewService.MaxGeneratedServices;
-    private const int MaxEndpointsPerService = 100;
+    private const int MaxEndpointsPerService = ScenarioCatalog.MaxEndpointsPerService;
 
     private IReadOnlyList<string> _scenarioNames = [];
     private string _selection = RulesPreviewService.DefaultScenario;
