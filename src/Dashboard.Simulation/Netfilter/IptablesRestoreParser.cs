@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Dashboard.Simulation.Netfilter.Matches;
 using Dashboard.Simulation.Packets;
 
@@ -104,7 +105,7 @@ public static class IptablesRestoreParser
                 return;
             }
             _tokens.Tokenize(line, _line);
-            RequireTable(_tokens.TokenString(0)).Command(_tokens);
+            (_table ?? RequireTable(_tokens.TokenString(0))).Command(_tokens);
         }
 
         private void StartTable(ReadOnlySpan<char> name)
@@ -116,6 +117,7 @@ public static class IptablesRestoreParser
             var table = name.ToString();
             var builtins = IptablesSaveWriter.BuiltinChains(table) ??
                 throw new IptablesParseException(_line, "*" + table, $"unknown table \"{table}\" (raw, mangle, filter, nat or security)");
+            _tokens.ForgetJumpTargets();
             _table = new TableEdit(ruleset, table, builtins, noflush);
         }
 
@@ -123,10 +125,13 @@ public static class IptablesRestoreParser
             _table ?? throw new IptablesParseException(_line, token, "no table given: the input must start with a *table line");
     }
 
-    /// <summary>One chain's state inside a table transaction; its rule list is copied only when it changes.</summary>
+    /// <summary>
+    /// One chain's state inside a table transaction. A chain new in this transaction is filled in place, since nothing
+    /// sees it before COMMIT; an existing chain is edited on a copy, so that a failing table leaves it as it was.
+    /// </summary>
     private sealed class ChainEdit(string name, bool builtin, Chain? existing)
     {
-        private List<Rule>? _rules;
+        private List<Rule>? _copy;
 
         public string Name { get; } = name;
         public bool Builtin { get; } = builtin;
@@ -135,13 +140,47 @@ public static class IptablesRestoreParser
         public Verdict? Policy { get; set; } = existing?.Policy ?? (builtin ? Verdict.Accept : null);
         public bool Deleted { get; set; }
 
-        public bool Changed => _rules is not null;
+        public bool Changed => _copy is not null;
 
-        public IReadOnlyList<Rule> Rules => (IReadOnlyList<Rule>?)_rules ?? Existing?.Rules ?? [];
+        public IReadOnlyList<Rule> Rules => Existing is null ? Chain.Rules : (IReadOnlyList<Rule>?)_copy ?? Existing.Rules;
 
-        public List<Rule> Edit() => _rules ??= [.. Existing?.Rules ?? []];
+        public void Append(Rule rule)
+        {
+            if (Existing is null)
+            {
+                Chain.Append(rule);
+            }
+            else
+            {
+                Copy().Add(rule);
+            }
+        }
 
-        public void Flush() => _rules = [];
+        public void Insert(int position, Rule rule)
+        {
+            if (Existing is null)
+            {
+                Chain.Insert(position, rule);
+            }
+            else
+            {
+                Copy().Insert(position - 1, rule);
+            }
+        }
+
+        public void Flush()
+        {
+            if (Existing is null)
+            {
+                Chain.Clear();
+            }
+            else
+            {
+                _copy = [];
+            }
+        }
+
+        private List<Rule> Copy() => _copy ??= [.. Existing!.Rules];
     }
 
     /// <summary>The changes one *table ... COMMIT block makes, checked as they come and applied at COMMIT.</summary>
@@ -189,6 +228,13 @@ public static class IptablesRestoreParser
                 foreach (var chain in existing.Chains)
                 {
                     Add(new ChainEdit(chain.Name, Array.IndexOf(_builtins, chain.Name) >= 0, chain));
+                }
+            }
+            foreach (var builtin in _builtins)
+            {
+                if (!_chains.ContainsKey(builtin))
+                {
+                    Add(new ChainEdit(builtin, builtin: true, existing: null));
                 }
             }
         }
@@ -276,9 +322,7 @@ public static class IptablesRestoreParser
                 Flush(deleted);
                 return;
             }
-            var edit = new ChainEdit(tokens.Intern(name), builtin: false, existing: null);
-            edit.Flush();
-            Add(edit);
+            Add(new ChainEdit(tokens.Intern(name), builtin: false, existing: null));
         }
 
         public void Command(RuleTokens tokens)
@@ -409,18 +453,17 @@ public static class IptablesRestoreParser
             {
                 CheckInterfaces(tokens, edit.Name, rule);
             }
-            var rules = edit.Edit();
             if (insertAt is { } at)
             {
-                if (at > rules.Count + 1)
+                if (at > edit.Rules.Count + 1)
                 {
-                    throw tokens.Error(tokens.TokenString(2), $"index of insertion too big: {edit.Name} has {rules.Count} rules");
+                    throw tokens.Error(tokens.TokenString(2), $"index of insertion too big: {edit.Name} has {edit.Rules.Count} rules");
                 }
-                rules.Insert(at - 1, rule);
+                edit.Insert(at, rule);
             }
             else
             {
-                rules.Add(rule);
+                edit.Append(rule);
             }
             if (rule.Target is JumpTarget jump)
             {
@@ -493,10 +536,11 @@ public static class IptablesRestoreParser
                 {
                     table.Add(chain);
                 }
-                if (edit.Existing is null || edit.Changed)
+                else if (edit.Changed)
                 {
+                    var rules = edit.Rules;
                     chain.Clear();
-                    foreach (var rule in edit.Rules)
+                    foreach (var rule in rules)
                     {
                         chain.Append(rule);
                     }
@@ -523,11 +567,22 @@ internal sealed class RuleTokens
 {
     private readonly Dictionary<string, string> _strings = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string>.AlternateLookup<ReadOnlySpan<char>> _stringsBySpan;
+    private readonly Dictionary<(string Kind, ulong A, ulong B), object?> _shared = [];
+    private readonly Dictionary<string, CommentMatch> _comments = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, CommentMatch>.AlternateLookup<ReadOnlySpan<char>> _commentsBySpan;
+    private readonly Dictionary<string, JumpTarget>.AlternateLookup<ReadOnlySpan<char>> _jumpsBySpan =
+        new Dictionary<string, JumpTarget>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
+    private readonly Dictionary<string, JumpTarget>.AlternateLookup<ReadOnlySpan<char>> _gotosBySpan =
+        new Dictionary<string, JumpTarget>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
     private char[] _buffer = new char[512];
     private int[] _starts = new int[64];
     private int[] _lengths = new int[64];
 
-    public RuleTokens() => _stringsBySpan = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
+    public RuleTokens()
+    {
+        _stringsBySpan = _strings.GetAlternateLookup<ReadOnlySpan<char>>();
+        _commentsBySpan = _comments.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     public int Count { get; private set; }
 
@@ -634,6 +689,48 @@ internal sealed class RuleTokens
         return text;
     }
 
+    /// <summary>
+    /// The slot for an immutable match or target equal to the one described by the key, so that equal ones are one
+    /// object: a big ruleset repeats the same "-m tcp --dport 80" and comments thousands of times, and fewer surviving
+    /// objects is what makes a 600,000-line restore fast (the garbage collector's copying dominated it).
+    /// </summary>
+    public ref object? Shared(string kind, ulong a, ulong b) =>
+        ref CollectionsMarshal.GetValueRefOrAddDefault(_shared, (kind, a, b), out _);
+
+    /// <summary>The one CommentMatch for a comment text (one hash of the text, no string allocated when seen before).</summary>
+    public CommentMatch Comment(ReadOnlySpan<char> text)
+    {
+        if (!_commentsBySpan.TryGetValue(text, out var match))
+        {
+            var key = text.ToString();
+            match = new CommentMatch(key);
+            _comments.Add(key, match);
+        }
+        return match;
+    }
+
+    /// <summary>The one jump (or goto) target per chain name; resolved per table at COMMIT, so shared within one table block.</summary>
+    public JumpTarget Jump(ReadOnlySpan<char> chain, bool isGoto)
+    {
+        var lookup = isGoto ? _gotosBySpan : _jumpsBySpan;
+        if (!lookup.TryGetValue(chain, out var target))
+        {
+            var key = Intern(chain);
+            target = new JumpTarget(key, isGoto);
+            lookup.Dictionary.Add(key, target);
+        }
+        return target;
+    }
+
+    public void ForgetJumpTargets()
+    {
+        _jumpsBySpan.Dictionary.Clear();
+        _gotosBySpan.Dictionary.Clear();
+    }
+
+    /// <summary>The match builders of the rule being read; one list reused for every rule.</summary>
+    public List<MatchBuilder> Builders { get; } = new(8);
+
     public IptablesParseException Error(string token, string reason) => new(LineNumber, token, reason);
 }
 
@@ -653,7 +750,8 @@ internal static class RuleReader
         string? outInterface = null;
         bool sourceInverted = false, destinationInverted = false, protocolInverted = false, inInverted = false, outInverted = false;
         bool sourceSeen = false, destinationSeen = false, protocolSeen = false;
-        List<MatchBuilder>? builders = null;
+        var builders = tokens.Builders;
+        builders.Clear();
         var implicitLoaded = false;
         TargetBuilder? target = null;
         var inverted = false;
@@ -711,7 +809,7 @@ internal static class RuleReader
                         // of each, so a second one could not round-trip.
                         throw tokens.Error("-m " + module.ToString(), $"a second -m {module} in one rule is not supported");
                     }
-                    (builders ??= new List<MatchBuilder>(4)).Add(builder);
+                    builders.Add(builder);
                     break;
                 case "-j" or "--jump" or "-g" or "--goto":
                     if (inverted)
@@ -730,7 +828,7 @@ internal static class RuleReader
                     {
                         throw tokens.Error(token.ToString(), $"bad argument \"{token}\"");
                     }
-                    Dispatch(tokens, token, inverted, target, ref builders, protocol, ref implicitLoaded);
+                    Dispatch(tokens, token, inverted, target, builders, protocol, ref implicitLoaded);
                     break;
             }
             inverted = false;
@@ -741,7 +839,7 @@ internal static class RuleReader
         }
 
         Match[] matches = [];
-        if (builders is not null)
+        if (builders.Count > 0)
         {
             matches = new Match[builders.Count];
             var count = 0;
@@ -781,20 +879,17 @@ internal static class RuleReader
     /// which is how "-p tcp --dport 80" gets its implicit "-m tcp".
     /// </summary>
     private static void Dispatch(RuleTokens tokens, ReadOnlySpan<char> option, bool inverted, TargetBuilder? target,
-        ref List<MatchBuilder>? builders, IpProtocol? protocol, ref bool implicitLoaded)
+        List<MatchBuilder> builders, IpProtocol? protocol, ref bool implicitLoaded)
     {
         if (target is not null && target.TryParse(option, inverted, tokens))
         {
             return;
         }
-        if (builders is not null)
+        for (var i = builders.Count - 1; i >= 0; i--)
         {
-            for (var i = builders.Count - 1; i >= 0; i--)
+            if (builders[i].TryParse(option, inverted, tokens))
             {
-                if (builders[i].TryParse(option, inverted, tokens))
-                {
-                    return;
-                }
+                return;
             }
         }
         if (protocol is { } loaded && !implicitLoaded && !HasPortBuilder(builders))
@@ -807,7 +902,7 @@ internal static class RuleReader
                 _ => throw tokens.Error(option.ToString(),
                     $"unsupported match \"-m {loaded.ToName()}\" (loaded by -p {loaded.ToName()} for option \"{option}\")"),
             };
-            (builders ??= new List<MatchBuilder>(4)).Add(builder!);
+            builders.Add(builder!);
             if (builder!.TryParse(option, inverted, tokens))
             {
                 return;
@@ -816,16 +911,13 @@ internal static class RuleReader
         throw tokens.Error(option.ToString(), $"unsupported option \"{option}\"");
     }
 
-    private static bool HasPortBuilder(List<MatchBuilder>? builders)
+    private static bool HasPortBuilder(List<MatchBuilder> builders)
     {
-        if (builders is not null)
+        foreach (var builder in builders)
         {
-            foreach (var builder in builders)
+            if (builder is TransportPortMatch.PortBuilder)
             {
-                if (builder is TransportPortMatch.PortBuilder)
-                {
-                    return true;
-                }
+                return true;
             }
         }
         return false;
@@ -911,6 +1003,12 @@ internal static class RuleReader
     /// <summary>Collects -j / -g and the target's options; anything not a built-in verdict or a known target is a chain.</summary>
     private sealed class TargetBuilder(string name, bool isGoto)
     {
+        private static readonly string[] RejectTypes =
+        [
+            "icmp-net-unreachable", "icmp-host-unreachable", "icmp-proto-unreachable", "icmp-port-unreachable",
+            "icmp-net-prohibited", "icmp-host-prohibited", "icmp-admin-prohibited", "tcp-reset",
+        ];
+
         private string? _rejectWith;
         private Ipv4Address? _address;
         private ushort? _port;
@@ -1050,7 +1148,8 @@ internal static class RuleReader
                     {
                         throw tokens.Error("tcp-reset", "REJECT --reject-with tcp-reset needs \"-p tcp\"");
                     }
-                    return new RejectTarget(_rejectWith ?? "icmp-port-unreachable");
+                    var rejectWith = _rejectWith ?? "icmp-port-unreachable";
+                    return (Target)(tokens.Shared("REJECT", (ulong)Array.IndexOf(RejectTypes, rejectWith), 0) ??= new RejectTarget(rejectWith));
                 case "DNAT" or "SNAT" or "MASQUERADE":
                     if (table != "nat")
                     {
@@ -1058,7 +1157,8 @@ internal static class RuleReader
                     }
                     if (name == "MASQUERADE")
                     {
-                        return new MasqueradeTarget(_randomFully, _random);
+                        ref var masquerade = ref tokens.Shared("MASQUERADE", (_randomFully ? 1UL : 0) | (_random ? 2UL : 0), 0);
+                        return (Target)(masquerade ??= new MasqueradeTarget(_randomFully, _random));
                     }
                     if (_address is not { } address)
                     {
@@ -1070,11 +1170,14 @@ internal static class RuleReader
                     }
                     return new NatTarget(name == "DNAT", address, _port, _randomFully);
                 case "MARK":
-                    return _markValue is { } markValue
-                        ? new MarkTarget(markValue, _markMask)
-                        : throw tokens.Error(name, "MARK: one of --set-xmark, --set-mark, --or-mark, --and-mark, --xor-mark is required");
+                    if (_markValue is not { } markValue)
+                    {
+                        throw tokens.Error(name, "MARK: one of --set-xmark, --set-mark, --or-mark, --and-mark, --xor-mark is required");
+                    }
+                    ref var mark = ref tokens.Shared("MARK", markValue, _markMask);
+                    return (Target)(mark ??= new MarkTarget(markValue, _markMask));
                 default:
-                    return new JumpTarget(name, isGoto);
+                    return tokens.Jump(name, isGoto);
             }
         }
     }

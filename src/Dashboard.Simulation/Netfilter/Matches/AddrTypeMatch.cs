@@ -123,6 +123,7 @@ public sealed class AddrTypeMatch(AddressType sourceTypes, bool sourceInverted, 
         public override Match Build(RuleTokens tokens, IpProtocol? protocol, bool protocolInverted) =>
             _source == AddressType.None && _destination == AddressType.None
                 ? throw tokens.Error("-m addrtype", "addrtype: you must specify --src-type or --dst-type")
-                : new AddrTypeMatch(_source, _sourceInverted, _destination, _destinationInverted);
+                : (Match)(tokens.Shared(Module, ((ulong)_source << 1) | (_sourceInverted ? 1UL : 0), ((ulong)_destination << 1) | (_destinationInverted ? 1UL : 0))
+                    ??= new AddrTypeMatch(_source, _sourceInverted, _destination, _destinationInverted));
     }
 }

@@ -23,7 +23,7 @@ public sealed class CommentMatch(string text) : Match
 
     internal sealed class Builder : MatchBuilder
     {
-        private string? _text;
+        private CommentMatch? _match;
 
         public override string Module => "comment";
 
@@ -34,18 +34,18 @@ public sealed class CommentMatch(string text) : Match
                 return false;
             }
             RejectInversion(option, inverted, tokens);
-            RejectRepeat(_text is not null, option, tokens);
+            RejectRepeat(_match is not null, option, tokens);
             var value = tokens.TakeValue(option);
             if (value.Length > MaxLength)
             {
                 // iptables would silently cut it to 255 characters; refusing keeps the saved text equal to the input.
                 throw tokens.Error("--comment", $"comment: longer than {MaxLength} characters");
             }
-            _text = tokens.Intern(value);
+            _match = tokens.Comment(value);
             return true;
         }
 
         public override Match Build(RuleTokens tokens, IpProtocol? protocol, bool protocolInverted) =>
-            new CommentMatch(_text ?? throw tokens.Error("-m comment", "comment: option \"--comment\" must be specified"));
+            _match ?? throw tokens.Error("-m comment", "comment: option \"--comment\" must be specified");
     }
 }

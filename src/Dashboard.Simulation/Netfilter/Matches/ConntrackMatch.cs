@@ -83,6 +83,6 @@ public sealed class ConntrackMatch(CtState states, bool inverted) : Match
         }
 
         public override Match Build(RuleTokens tokens, IpProtocol? protocol, bool protocolInverted) =>
-            _states is { } states ? new ConntrackMatch(states, _inverted) : throw tokens.Error("-m conntrack", "conntrack: at least one option is required");
+            _states is { } states ? (Match)(tokens.Shared(Module, (ulong)states, _inverted ? 1UL : 0) ??= new ConntrackMatch(states, _inverted)) : throw tokens.Error("-m conntrack", "conntrack: at least one option is required");
     }
 }

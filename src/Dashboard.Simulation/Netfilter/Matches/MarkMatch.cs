@@ -59,6 +59,6 @@ public sealed class MarkMatch(uint value, uint mask, bool inverted) : Match
         }
 
         public override Match Build(RuleTokens tokens, IpProtocol? protocol, bool protocolInverted) =>
-            _seen ? new MarkMatch(_value, _mask, _inverted) : throw tokens.Error("-m mark", "mark: option \"--mark\" must be specified");
+            _seen ? (Match)(tokens.Shared(Module, ((ulong)_value << 1) | (_inverted ? 1UL : 0), _mask) ??= new MarkMatch(_value, _mask, _inverted)) : throw tokens.Error("-m mark", "mark: option \"--mark\" must be specified");
     }
 }

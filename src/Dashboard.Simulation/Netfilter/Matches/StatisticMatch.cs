@@ -113,7 +113,8 @@ public sealed class StatisticMatch(uint probability31, bool inverted) : Match
             {
                 throw tokens.Error("-m statistic", "statistic: --probability must be specified when using random mode");
             }
-            return FromProbability(probability, _inverted);
+            var match = FromProbability(probability, _inverted);
+            return (Match)(tokens.Shared(Module, match.Probability31, _inverted ? 1UL : 0) ??= match);
         }
     }
 }

@@ -18,7 +18,8 @@ public sealed class TcpMatch(PortRange sourcePorts, bool sourceInverted, PortRan
 
         public override Match? Build(RuleTokens tokens, IpProtocol? protocol, bool protocolInverted) =>
             Normalise(tokens, protocol, out var source, out var sourceInverted, out var destination, out var destinationInverted)
-                ? new TcpMatch(source, sourceInverted, destination, destinationInverted)
+                ? (Match)(tokens.Shared(Module, Key(source, sourceInverted), Key(destination, destinationInverted))
+                    ??= new TcpMatch(source, sourceInverted, destination, destinationInverted))
                 : null;
     }
 }

@@ -109,6 +109,8 @@ public abstract class TransportPortMatch(PortRange sourcePorts, bool sourceInver
             return emitted;
         }
 
+        protected static ulong Key(PortRange ports, bool inverted) => ((ulong)ports.Min << 17) | ((ulong)ports.Max << 1) | (inverted ? 1UL : 0);
+
         private static bool NormaliseSide(ref PortRange ports, ref bool inverted)
         {
             if (ports.IsAll)
