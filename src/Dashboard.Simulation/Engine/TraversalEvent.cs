@@ -45,9 +45,12 @@ public sealed record RuleMatched(string Table, string Chain, int Rule, string Te
 /// <summary>A built-in chain ended and its policy decided.</summary>
 public sealed record ChainPolicy(string Table, string Chain, string Policy, double CostNs) : TraversalEvent(CostNs);
 
-/// <summary>An address rewrite: DNAT or SNAT/MASQUERADE by a rule, or conntrack applying a stored binding (un-NAT of a reply).</summary>
+/// <summary>
+/// An address rewrite (DNAT, SNAT, MASQUERADE, un-SNAT, un-DNAT), by a rule or by conntrack applying a stored binding.
+/// Not called Kind: "kind" names the event type in JSON.
+/// </summary>
 public sealed record NatApplied(
-    string Kind,
+    string Rewrite,
     string By,
     [property: JsonIgnore] PacketHeaders BeforeHeaders,
     [property: JsonIgnore] PacketHeaders AfterHeaders,

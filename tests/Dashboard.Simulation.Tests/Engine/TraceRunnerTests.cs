@@ -1,0 +1,134 @@
+using System.Text.Json;
+using Dashboard.Simulation.Engine;
+using Dashboard.Simulation.Kubernetes;
+using Dashboard.Simulation.Scenarios;
+
+namespace Dashboard.Simulation.Tests.Engine;
+
+public class TraceRunnerTests
+{
+    private static readonly string Small = ScenarioCatalog.GetYaml("small");
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+
+    private static TraceResult Run(long seed = 1, params TracePacketRequest[] packets) =>
+        TraceRunner.Run(new TraceRequest { Mode = "iptables", Objects = Small, Seed = seed, Packets = packets });
+
+    private static TracePacketRequest Syn(string src, int sport, string dst, int dport) =>
+        new() { Src = src, Sport = sport, Dst = dst, Dport = dport };
+
+    [Fact]
+    public void Run_ExternalToNodePort_DnatToBackendAndMasqueradedToNodeIp()
+    {
+        var packet = Run(1, Syn("192.168.5.5", 40000, "192.168.1.10", 30080) with { ForceEndpoint = "10.244.2.5:8080" }).Packets[0];
+
+        Assert.Equal("delivered", packet.Outcome.Kind);
+        Assert.Equal("10.244.2.5:8080", packet.Outcome.To);
+        Assert.Equal("192.168.1.10", packet.HeadersAfter.Src);
+        Assert.Equal("0x0", packet.HeadersAfter.Mark); // KUBE-POSTROUTING clears the 0x4000 bit before MASQUERADE
+        Assert.Equal(new ConntrackView("NEW", "SYN_SENT"), packet.Conntrack);
+        Assert.Contains(packet.Trace, t => t is { Table: "nat", Chain: "KUBE-POSTROUTING", Rule: 3, Verdict: "ACCEPT" });
+    }
+
+    [Fact]
+    public void Run_RetransmittedSyn_StillNewButNatTableSkipped()
+    {
+        // The nat table runs once per connection, not once per NEW packet: the retransmission reuses the binding.
+        var syn = Syn("10.244.1.7", 40000, "10.96.0.20", 80) with { ForceEndpoint = "10.244.1.3:8080" };
+        var result = Run(1, syn, syn with { ForceEndpoint = null, At = 1 }).Packets;
+
+        var first = result[0];
+        var second = result[1];
+        Assert.Contains(first.Trace, t => t.Table == "nat");
+        Assert.DoesNotContain(second.Trace, t => t.Table == "nat");
+        Assert.Equal("10.244.1.3", second.HeadersAfter.Dst);
+        Assert.Equal("NEW", second.Conntrack.Ctstate);
+        Assert.True(second.RulesEvaluated < first.RulesEvaluated);
+        Assert.Contains(second.Events, e => e is NatApplied { By: "conntrack", Rewrite: "DNAT" });
+    }
+
+    [Fact]
+    public void Run_AckBeforeSynAck_InvalidAndDroppedByKubeForward()
+    {
+        var syn = Syn("10.244.1.7", 40000, "10.96.0.20", 80);
+        var ack = Run(1, syn, syn with { Flags = "A", At = 0.001 }).Packets[1];
+
+        Assert.Equal("INVALID", ack.Conntrack.Ctstate);
+        Assert.Equal("dropped", ack.Outcome.Kind);
+        Assert.Contains(ack.Trace, t => t is { Table: "filter", Chain: "KUBE-FORWARD", Rule: 1, Verdict: "DROP" });
+    }
+
+    [Fact]
+    public void Run_SessionAffinity_SameClientSameEndpoint()
+    {
+        var packets = Enumerable.Range(0, 20).Select(i => Syn("10.244.0.5", 41000 + i, "10.96.0.50", 80) with { At = i }).ToArray();
+        var endpoints = Run(3, packets).Packets.Select(p => p.Outcome.To).Distinct().ToList();
+
+        Assert.Single(endpoints);
+    }
+
+    [Fact]
+    public void Run_SameSeed_SameEndpointsAndPorts()
+    {
+        var packets = Enumerable.Range(0, 30).Select(i => Syn("192.168.5.5", 42000 + i, "192.168.1.10", 30080)).ToArray();
+
+        var a = Run(7, packets).Packets.Select(p => (p.Outcome.To, p.HeadersAfter.Sport));
+        var b = Run(7, packets).Packets.Select(p => (p.Outcome.To, p.HeadersAfter.Sport));
+
+        Assert.Equal(a, b);
+    }
+
+    [Fact]
+    public void Run_Result_SerializesWithEventKinds()
+    {
+        var result = Run(1, Syn("192.168.5.5", 40000, "10.96.0.30", 80));
+
+        var json = JsonSerializer.Serialize(result, Web);
+
+        Assert.Contains("\"kind\":\"natApplied\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"rewrite\":\"DNAT\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"kind\":\"rulesScanned\"", json, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Run_InvalidPackets_EveryProblemWithItsPointer()
+    {
+        var e = Assert.Throws<InputException>(() => TraceRunner.Run(new TraceRequest
+        {
+            Mode = "ipvs-classic",
+            Objects = Small,
+            Packets =
+            [
+                new() { Src = "10.244.0.500", Sport = 1, Dst = "10.96.0.20", Dport = 80 },
+                new() { Src = "10.244.0.5", Sport = 70000, Dst = "10.96.0.20", Dport = 80, Proto = "icmp", Flags = "SX" },
+                new() { Src = "10.244.0.5", Sport = 1, Dst = "10.96.0.20", Dport = 80, ForceEndpoint = "10.9.9.9:80" },
+            ],
+        }));
+
+        var pointers = e.Problems.Select(p => p.Pointer).ToHashSet();
+        Assert.Equal(ProblemKind.Semantic, e.Kind);
+        Assert.Contains("/mode", pointers);
+        Assert.Contains("/packets/0/src", pointers);
+        Assert.Contains("/packets/1/sport", pointers);
+        Assert.Contains("/packets/1/proto", pointers);
+    }
+
+    [Fact]
+    public void Run_ForcedEndpointOfNoService_Refused()
+    {
+        var e = Assert.Throws<InputException>(() => Run(1, Syn("10.244.0.5", 1, "10.96.0.20", 80) with { ForceEndpoint = "10.9.9.9:80" }));
+        Assert.Equal("/packets/0/forceEndpoint", Assert.Single(e.Problems).Pointer);
+    }
+
+    [Fact]
+    public void Run_ServiceWithoutEndpoints_RejectedInFilterAndNoConntrackEntry()
+    {
+        var result = Run(1,
+            Syn("10.244.0.5", 40000, "10.96.0.40", 80),
+            Syn("10.244.0.5", 40000, "10.96.0.40", 80) with { At = 1 }).Packets;
+
+        Assert.Equal("rejected", result[0].Outcome.Kind);
+        Assert.Contains("icmp-port-unreachable", result[0].Outcome.Reason, StringComparison.Ordinal);
+        // The rejected SYN was never confirmed: the retry is a NEW connection again and walks the nat table again.
+        Assert.Contains(result[1].Trace, t => t.Table == "nat");
+    }
+}
