@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Dashboard.Simulation.Netfilter.Matches;
 using Dashboard.Simulation.Packets;
@@ -42,6 +43,9 @@ public static class IptablesRestoreParser
         private TableEdit? _table;
         private int _line;
 
+        // The per-line methods marked AggressiveOptimization skip tier-0 code: a restore is one burst, and running its
+        // first few hundred milliseconds unoptimised cost about a third of a cold 600,000-line parse.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Run(string input)
         {
             var text = input.AsSpan();
@@ -78,6 +82,7 @@ public static class IptablesRestoreParser
             }
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void ParseLine(ReadOnlySpan<char> line)
         {
             if (line.EndsWith('\r'))
@@ -117,8 +122,8 @@ public static class IptablesRestoreParser
             var table = name.ToString();
             var builtins = IptablesSaveWriter.BuiltinChains(table) ??
                 throw new IptablesParseException(_line, "*" + table, $"unknown table \"{table}\" (raw, mangle, filter, nat or security)");
-            _tokens.ForgetJumpTargets();
             _table = new TableEdit(ruleset, table, builtins, noflush);
+            _tokens.Table = _table;
         }
 
         private TableEdit RequireTable(string token) =>
@@ -132,6 +137,8 @@ public static class IptablesRestoreParser
     private sealed class ChainEdit(string name, bool builtin, Chain? existing)
     {
         private List<Rule>? _copy;
+        private JumpTarget? _jump;
+        private JumpTarget? _goto;
 
         public string Name { get; } = name;
         public bool Builtin { get; } = builtin;
@@ -141,6 +148,10 @@ public static class IptablesRestoreParser
         public bool Deleted { get; set; }
 
         public bool Changed => _copy is not null;
+
+        /// <summary>One target object for every "-j NAME" (and one for "-g NAME") in this block: they all resolve alike.</summary>
+        public JumpTarget Target(bool isGoto) =>
+            isGoto ? _goto ??= new JumpTarget(Name, true) : _jump ??= new JumpTarget(Name, false);
 
         public IReadOnlyList<Rule> Rules => Existing is null ? Chain.Rules : (IReadOnlyList<Rule>?)_copy ?? Existing.Rules;
 
@@ -184,7 +195,7 @@ public static class IptablesRestoreParser
     }
 
     /// <summary>The changes one *table ... COMMIT block makes, checked as they come and applied at COMMIT.</summary>
-    private sealed class TableEdit
+    private sealed class TableEdit : IJumpTargets
     {
         private static readonly string[] ReservedNames = ["ACCEPT", "DROP", "RETURN", "QUEUE", "REJECT", "DNAT", "SNAT", "MASQUERADE", "MARK"];
 
@@ -211,6 +222,10 @@ public static class IptablesRestoreParser
         }
 
         public string Name { get; }
+
+        /// <summary>A jump to a chain not declared (yet) gets its own target; COMMIT reports it if it never appears.</summary>
+        public JumpTarget Jump(ReadOnlySpan<char> chain, bool isGoto) =>
+            _chainsBySpan.TryGetValue(chain, out var edit) ? edit.Target(isGoto) : new JumpTarget(chain.ToString(), isGoto);
 
         /// <summary>
         /// The table comes into being with its first chain or rule (an empty "*mangle / COMMIT" creates nothing), with
@@ -245,6 +260,7 @@ public static class IptablesRestoreParser
             _order.Add(edit);
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void DeclareChain(RuleTokens tokens)
         {
             Materialize();
@@ -322,7 +338,7 @@ public static class IptablesRestoreParser
                 Flush(deleted);
                 return;
             }
-            Add(new ChainEdit(tokens.Intern(name), builtin: false, existing: null));
+            Add(new ChainEdit(name.ToString(), builtin: false, existing: null));
         }
 
         public void Command(RuleTokens tokens)
@@ -435,6 +451,7 @@ public static class IptablesRestoreParser
             edit.Flush();
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void AddRule(RuleTokens tokens, int? insertAt)
         {
             var edit = FindChain(tokens, 1);
@@ -570,10 +587,6 @@ internal sealed class RuleTokens
     private readonly Dictionary<(string Kind, ulong A, ulong B), object?> _shared = [];
     private readonly Dictionary<string, CommentMatch> _comments = new(StringComparer.Ordinal);
     private readonly Dictionary<string, CommentMatch>.AlternateLookup<ReadOnlySpan<char>> _commentsBySpan;
-    private readonly Dictionary<string, JumpTarget>.AlternateLookup<ReadOnlySpan<char>> _jumpsBySpan =
-        new Dictionary<string, JumpTarget>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
-    private readonly Dictionary<string, JumpTarget>.AlternateLookup<ReadOnlySpan<char>> _gotosBySpan =
-        new Dictionary<string, JumpTarget>(StringComparer.Ordinal).GetAlternateLookup<ReadOnlySpan<char>>();
     private char[] _buffer = new char[512];
     private int[] _starts = new int[64];
     private int[] _lengths = new int[64];
@@ -595,6 +608,7 @@ internal sealed class RuleTokens
 
     public string TokenString(int index) => index < Count ? this[index].ToString() : "";
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Tokenize(ReadOnlySpan<char> line, int lineNumber)
     {
         LineNumber = lineNumber;
@@ -678,7 +692,7 @@ internal sealed class RuleTokens
         return this[Index];
     }
 
-    /// <summary>One string instance per distinct value: 100,000 rules share a few thousand comments and chain names.</summary>
+    /// <summary>One string instance per distinct value (recent lists, set and interface names repeat across many rules).</summary>
     public string Intern(ReadOnlySpan<char> value)
     {
         if (!_stringsBySpan.TryGetValue(value, out var text))
@@ -709,29 +723,19 @@ internal sealed class RuleTokens
         return match;
     }
 
-    /// <summary>The one jump (or goto) target per chain name; resolved per table at COMMIT, so shared within one table block.</summary>
-    public JumpTarget Jump(ReadOnlySpan<char> chain, bool isGoto)
-    {
-        var lookup = isGoto ? _gotosBySpan : _jumpsBySpan;
-        if (!lookup.TryGetValue(chain, out var target))
-        {
-            var key = Intern(chain);
-            target = new JumpTarget(key, isGoto);
-            lookup.Dictionary.Add(key, target);
-        }
-        return target;
-    }
-
-    public void ForgetJumpTargets()
-    {
-        _jumpsBySpan.Dictionary.Clear();
-        _gotosBySpan.Dictionary.Clear();
-    }
+    /// <summary>The table block being read, which hands out one jump target per chain.</summary>
+    public IJumpTargets? Table { get; set; }
 
     /// <summary>The match builders of the rule being read; one list reused for every rule.</summary>
     public List<MatchBuilder> Builders { get; } = new(8);
 
     public IptablesParseException Error(string token, string reason) => new(LineNumber, token, reason);
+}
+
+/// <summary>Hands out the jump target for "-j CHAIN" / "-g CHAIN" in the table being read.</summary>
+internal interface IJumpTargets
+{
+    JumpTarget Jump(ReadOnlySpan<char> chain, bool isGoto);
 }
 
 /// <summary>Reads the options of one -A / -I line into a <see cref="Rule"/>.</summary>
@@ -741,6 +745,7 @@ internal static class RuleReader
     private static readonly VerdictTarget Drop = new(Verdict.Drop);
     private static readonly VerdictTarget Return = new(Verdict.Return);
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static Rule Read(RuleTokens tokens, int start, string table)
     {
         Ipv4Prefix? source = null;
@@ -821,7 +826,10 @@ internal static class RuleReader
                         throw tokens.Error(token.ToString(), "multiple -j or -g flags not allowed");
                     }
                     var isGoto = token is "-g" or "--goto";
-                    target = new TargetBuilder(tokens.Intern(tokens.TakeValue(token)), isGoto);
+                    var name = tokens.TakeValue(token);
+                    target = !isGoto && TargetBuilder.Extension(name) is { } extension
+                        ? new TargetBuilder(extension, null)
+                        : new TargetBuilder(null, tokens.Table!.Jump(name, isGoto));
                     break;
                 default:
                     if (token.Length < 2 || token[0] != '-')
@@ -878,6 +886,7 @@ internal static class RuleReader
     /// by option name. An option nobody owns after "-p tcp" / "-p udp" loads that protocol's match where it stands,
     /// which is how "-p tcp --dport 80" gets its implicit "-m tcp".
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Dispatch(RuleTokens tokens, ReadOnlySpan<char> option, bool inverted, TargetBuilder? target,
         List<MatchBuilder> builders, IpProtocol? protocol, ref bool implicitLoaded)
     {
@@ -1001,7 +1010,7 @@ internal static class RuleReader
     }
 
     /// <summary>Collects -j / -g and the target's options; anything not a built-in verdict or a known target is a chain.</summary>
-    private sealed class TargetBuilder(string name, bool isGoto)
+    private sealed class TargetBuilder(string? extension, JumpTarget? jump)
     {
         private static readonly string[] RejectTypes =
         [
@@ -1017,7 +1026,23 @@ internal static class RuleReader
         private uint? _markValue;
         private uint _markMask;
 
-        private string Kind => isGoto ? "chain" : name;
+        private string Kind => extension ?? "chain";
+
+        private string Name => extension ?? jump!.ChainName;
+
+        /// <summary>The built-in verdicts and the target extensions modelled; any other name is a chain.</summary>
+        public static string? Extension(ReadOnlySpan<char> name) => name switch
+        {
+            "ACCEPT" => "ACCEPT",
+            "DROP" => "DROP",
+            "RETURN" => "RETURN",
+            "REJECT" => "REJECT",
+            "DNAT" => "DNAT",
+            "SNAT" => "SNAT",
+            "MASQUERADE" => "MASQUERADE",
+            "MARK" => "MARK",
+            _ => null,
+        };
 
         public bool TryParse(ReadOnlySpan<char> option, bool inverted, RuleTokens tokens)
         {
@@ -1042,7 +1067,7 @@ internal static class RuleReader
             };
             if (handled && inverted)
             {
-                throw tokens.Error(option.ToString(), $"{name}: option \"{option}\" cannot be inverted");
+                throw tokens.Error(option.ToString(), $"{Name}: option \"{option}\" cannot be inverted");
             }
             return handled;
         }
@@ -1051,7 +1076,7 @@ internal static class RuleReader
         {
             if (flag)
             {
-                throw tokens.Error(option.ToString(), $"{name}: option \"{option}\" can only be used once");
+                throw tokens.Error(option.ToString(), $"{Name}: option \"{option}\" can only be used once");
             }
             flag = true;
             return true;
@@ -1084,19 +1109,19 @@ internal static class RuleReader
         {
             if (_address is not null)
             {
-                throw tokens.Error(option.ToString(), $"{name}: option \"{option}\" can only be used once");
+                throw tokens.Error(option.ToString(), $"{Name}: option \"{option}\" can only be used once");
             }
             var text = tokens.TakeValue(option);
             var colon = text.IndexOf(':');
             if (!Ipv4Address.TryParse(colon < 0 ? text : text[..colon], out var address))
             {
-                throw tokens.Error(text.ToString(), $"{name}: invalid address \"{text}\" (one a.b.c.d[:port]; ranges are not supported)");
+                throw tokens.Error(text.ToString(), $"{Name}: invalid address \"{text}\" (one a.b.c.d[:port]; ranges are not supported)");
             }
             if (colon >= 0)
             {
                 if (!OptionValues.TryParsePort(text[(colon + 1)..], out var port) || port == 0)
                 {
-                    throw tokens.Error(text.ToString(), $"{name}: invalid port in \"{text}\" (one port 1-65535; ranges are not supported)");
+                    throw tokens.Error(text.ToString(), $"{Name}: invalid port in \"{text}\" (one port 1-65535; ranges are not supported)");
                 }
                 _port = port;
             }
@@ -1153,31 +1178,31 @@ internal static class RuleReader
                 case "DNAT" or "SNAT" or "MASQUERADE":
                     if (table != "nat")
                     {
-                        throw tokens.Error(name, $"{name} is only valid in the nat table");
+                        throw tokens.Error(Name, $"{Name} is only valid in the nat table");
                     }
-                    if (name == "MASQUERADE")
+                    if (Name == "MASQUERADE")
                     {
                         ref var masquerade = ref tokens.Shared("MASQUERADE", (_randomFully ? 1UL : 0) | (_random ? 2UL : 0), 0);
                         return (Target)(masquerade ??= new MasqueradeTarget(_randomFully, _random));
                     }
                     if (_address is not { } address)
                     {
-                        throw tokens.Error(name, $"{name}: option \"{(name == "DNAT" ? "--to-destination" : "--to-source")}\" must be specified");
+                        throw tokens.Error(Name, $"{Name}: option \"{(Name == "DNAT" ? "--to-destination" : "--to-source")}\" must be specified");
                     }
                     if (_port is not null && (protocol is not (IpProtocol.Tcp or IpProtocol.Udp or IpProtocol.Sctp) || protocolInverted))
                     {
-                        throw tokens.Error(name, $"{name}: a port needs \"-p tcp\", \"-p udp\" or \"-p sctp\"");
+                        throw tokens.Error(Name, $"{Name}: a port needs \"-p tcp\", \"-p udp\" or \"-p sctp\"");
                     }
-                    return new NatTarget(name == "DNAT", address, _port, _randomFully);
+                    return new NatTarget(Name == "DNAT", address, _port, _randomFully);
                 case "MARK":
                     if (_markValue is not { } markValue)
                     {
-                        throw tokens.Error(name, "MARK: one of --set-xmark, --set-mark, --or-mark, --and-mark, --xor-mark is required");
+                        throw tokens.Error(Name, "MARK: one of --set-xmark, --set-mark, --or-mark, --and-mark, --xor-mark is required");
                     }
                     ref var mark = ref tokens.Shared("MARK", markValue, _markMask);
                     return (Target)(mark ??= new MarkTarget(markValue, _markMask));
                 default:
-                    return tokens.Jump(name, isGoto);
+                    return jump!;
             }
         }
     }
