@@ -228,8 +228,10 @@ public static class IptablesRestoreParser
             _chainsBySpan.TryGetValue(chain, out var edit) ? edit.Target(isGoto) : new JumpTarget(chain.ToString(), isGoto);
 
         /// <summary>
-        /// The table comes into being with its first chain or rule (an empty "*mangle / COMMIT" creates nothing), with
-        /// all of its built-in chains, as iptables-nft creates them; without --noflush the old table's chains go.
+        /// The table comes into being with its first chain or rule (an empty "*mangle / COMMIT" creates nothing); without
+        /// --noflush the old table's chains go. Built-in chains are not created with it: iptables-nft makes a base chain
+        /// only when it is declared or given a rule (checked with nft list ruleset; iptables-save prints the missing ones
+        /// as ACCEPT anyway), and a packet meets only the base chains that exist.
         /// </summary>
         private void Materialize()
         {
@@ -243,13 +245,6 @@ public static class IptablesRestoreParser
                 foreach (var chain in existing.Chains)
                 {
                     Add(new ChainEdit(chain.Name, Array.IndexOf(_builtins, chain.Name) >= 0, chain));
-                }
-            }
-            foreach (var builtin in _builtins)
-            {
-                if (!_chains.ContainsKey(builtin))
-                {
-                    Add(new ChainEdit(builtin, builtin: true, existing: null));
                 }
             }
         }
@@ -511,15 +506,15 @@ public static class IptablesRestoreParser
             foreach (var rule in _jumps)
             {
                 var jump = (JumpTarget)rule.Target!;
+                if (Array.IndexOf(_builtins, jump.ChainName) >= 0)
+                {
+                    throw new IptablesParseException(rule.SourceLine, jump.ChainName, $"cannot jump to built-in chain {jump.ChainName}");
+                }
                 if (!_chains.TryGetValue(jump.ChainName, out var target) || target.Deleted)
                 {
                     throw new IptablesParseException(rule.SourceLine, jump.ChainName,
                         $"{(jump.IsGoto ? "-g" : "-j")} {jump.ChainName}: no such chain in table {Name}, and not a supported target " +
                         "(ACCEPT, DROP, RETURN, REJECT, DNAT, SNAT, MASQUERADE, MARK)");
-                }
-                if (target.Builtin)
-                {
-                    throw new IptablesParseException(rule.SourceLine, jump.ChainName, $"cannot jump to built-in chain {jump.ChainName}");
                 }
                 jump.Chain = target.Chain;
             }

@@ -249,16 +249,18 @@ public class IptablesRestoreParserTests
     public void Parse_WithoutNoflush_ASecondBlockReplacesTheTable()
     {
         var ruleset = IptablesRestoreParser.Parse("*filter\n:X - [0:0]\n-A X -j ACCEPT\nCOMMIT\n*filter\n:Y - [0:0]\nCOMMIT\n");
-        Assert.Equal(["INPUT", "FORWARD", "OUTPUT", "Y"], ruleset.Find("filter")!.Chains.Select(c => c.Name));
+        Assert.Equal(["Y"], ruleset.Find("filter")!.Chains.Select(c => c.Name));
     }
 
     [Fact]
-    public void Parse_BuiltinChains_CreatedWithTheTable()
+    public void Parse_BuiltinChains_ExistOnlyWhenDeclaredOrGivenARule()
     {
-        var ruleset = IptablesRestoreParser.Parse("*nat\n:KUBE-X - [0:0]\nCOMMIT\n*mangle\nCOMMIT\n");
+        // Checked with nft list ruleset: iptables-nft creates base chains on demand, though iptables-save prints them all.
+        var ruleset = IptablesRestoreParser.Parse("*nat\n:POSTROUTING DROP [0:0]\n:KUBE-X - [0:0]\n-A OUTPUT -j KUBE-X\nCOMMIT\n*mangle\nCOMMIT\n");
         var nat = ruleset.Find("nat")!;
-        Assert.Equal(["PREROUTING", "INPUT", "OUTPUT", "POSTROUTING", "KUBE-X"], nat.Chains.Select(c => c.Name));
-        Assert.All(nat.Chains.Take(4), c => Assert.Equal(Verdict.Accept, c.Policy));
+        Assert.Equal(["POSTROUTING", "KUBE-X", "OUTPUT"], nat.Chains.Select(c => c.Name));
+        Assert.Equal(Verdict.Drop, nat.Find("POSTROUTING")!.Policy);
+        Assert.Equal(Verdict.Accept, nat.Find("OUTPUT")!.Policy);
         Assert.Null(ruleset.Find("mangle"));
     }
 
