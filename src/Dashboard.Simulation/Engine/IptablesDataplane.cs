@@ -292,6 +292,7 @@ public sealed class IptablesDataplane
             stack.Clear();
             var chain = baseChain;
             var rules = chain.RuleList;
+            var headers = chain.Headers;
             var index = 0;
             var scanStart = -1;
             while (true)
@@ -305,11 +306,22 @@ public sealed class IptablesDataplane
                     }
                     (chain, index) = stack.Pop(); // a user chain fell off its end: back to the caller, no TRACE line
                     rules = chain.RuleList;
+                    headers = chain.Headers;
+                    continue;
+                }
+                result.RulesEvaluated++;
+                if (!headers[index].MayMatch(packet.Destination.Value))
+                {
+                    // The common miss in KUBE-SERVICES (another service's ClusterIP), decided without the rule object.
+                    if (scanStart < 0)
+                    {
+                        scanStart = index;
+                    }
+                    index++;
                     continue;
                 }
                 var rule = rules[index];
                 context.CurrentRule = rule;
-                result.RulesEvaluated++;
                 if (!rule.Evaluate(context))
                 {
                     if (scanStart < 0)
@@ -344,6 +356,7 @@ public sealed class IptablesDataplane
                         }
                         chain = jump.Chain;
                         rules = chain.RuleList;
+                        headers = chain.Headers;
                         index = 0;
                         break;
                     case VerdictTarget { Verdict: Verdict.Return }:
@@ -354,6 +367,7 @@ public sealed class IptablesDataplane
                         }
                         (chain, index) = stack.Pop();
                         rules = chain.RuleList;
+                        headers = chain.Headers;
                         break;
                     case VerdictTarget { Verdict: Verdict.Accept }:
                         Matched(tableName, rule, "ACCEPT");

@@ -82,6 +82,8 @@ public sealed class Rule
         ByteCount += bytes;
     }
 
+    internal RuleHeader Header => new(_destinationMask, _destinationValue, _destinationInverted);
+
     /// <summary>True when every test of the rule matches the packet. Tests run cheapest first; the first miss ends it.</summary>
     public bool Evaluate(MatchContext context)
     {
@@ -119,4 +121,10 @@ public sealed class Rule
 
     private static bool InterfaceMatches(string pattern, string? name) =>
         name is not null && (pattern.EndsWith('+') ? name.StartsWith(pattern[..^1], StringComparison.Ordinal) : name == pattern);
+}
+
+/// <summary>A rule's destination test alone, small enough to scan many of in a row.</summary>
+internal readonly record struct RuleHeader(uint DestinationMask, uint DestinationValue, bool DestinationInverted)
+{
+    public bool MayMatch(uint destination) => ((destination & DestinationMask) == DestinationValue) != DestinationInverted;
 }

@@ -78,10 +78,19 @@ public sealed class Chain(string name, Verdict? policy)
     /// <summary>The rules as a list, for the dataplane's hot loop (no interface dispatch per rule).</summary>
     internal List<Rule> RuleList => _rules;
 
+    private RuleHeader[]? _headers;
+
+    /// <summary>
+    /// Each rule's destination test, packed side by side: a walk down a chain of 50,000 service rules reads this
+    /// contiguous array instead of touching 50,000 scattered rule objects, as the kernel's ipt_entry blob is contiguous.
+    /// </summary>
+    internal ReadOnlySpan<RuleHeader> Headers => _headers ??= _rules.Select(r => r.Header).ToArray();
+
     /// <summary>Appends a rule, numbering it as iptables-save lists it (1-based).</summary>
     public Rule Append(Rule rule)
     {
         _rules.Add(rule);
+        _headers = null;
         rule.Chain = this;
         rule.Position = _rules.Count;
         return rule;
@@ -91,6 +100,7 @@ public sealed class Chain(string name, Verdict? policy)
     public Rule Insert(int position, Rule rule)
     {
         _rules.Insert(position - 1, rule);
+        _headers = null;
         rule.Chain = this;
         for (var i = position - 1; i < _rules.Count; i++)
         {
@@ -99,7 +109,11 @@ public sealed class Chain(string name, Verdict? policy)
         return rule;
     }
 
-    public void Clear() => _rules.Clear();
+    public void Clear()
+    {
+        _rules.Clear();
+        _headers = null;
+    }
 }
 
 /// <summary>A built-in chain's policy, or the verdict of ACCEPT / DROP / RETURN targets.</summary>
