@@ -1,0 +1,22 @@
+using Dashboard.Simulation.Conntrack;
+
+namespace Dashboard.Simulation.Ipvs;
+
+/// <summary>A scheduler's pick for a new connection, with the reason a learner reads ("lc: 10.244.1.3 has 1 active connection, the fewest").</summary>
+public sealed record SchedulerDecision(RealServer Server, string Reason);
+
+/// <summary>
+/// An IPVS scheduling algorithm (ip_vs_sched): picks the real server for a connection's first packet. Schedulers keep
+/// state (rr's position, wrr's current weight, mh's lookup table) that <see cref="UpdateServers"/> rebuilds whenever
+/// the real servers or their weights change, as the kernel's update_service hook does.
+/// </summary>
+public interface IIpvsScheduler
+{
+    /// <summary>The name ipvsadm shows: rr, wrr, lc, wlc, sed, nq, sh, dh, mh, fo, ovf...</summary>
+    string Name { get; }
+
+    /// <summary>Null when no server can take the connection (all quiescent, overloaded or none): IPVS then drops it.</summary>
+    SchedulerDecision? Schedule(IReadOnlyList<RealServer> servers, ConnectionTuple connection);
+
+    void UpdateServers(IReadOnlyList<RealServer> servers);
+}

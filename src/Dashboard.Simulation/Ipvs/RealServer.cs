@@ -1,0 +1,48 @@
+using Dashboard.Simulation.Packets;
+
+namespace Dashboard.Simulation.Ipvs;
+
+/// <summary>How IPVS forwards a request to a real server: ipvsadm -m (NAT), -g (direct routing), -i (IPIP tunnel).</summary>
+public enum ForwardingMethod
+{
+    Masquerade,
+    DirectRouting,
+    Tunnel,
+}
+
+/// <summary>
+/// A backend of a virtual service (the kernel's ip_vs_dest): its address, weight and connection counters. Weight 0
+/// makes it quiescent: it takes no new connections, while the ones it has continue.
+/// </summary>
+public sealed class RealServer(Ipv4Address address, ushort port, int weight = 1, ForwardingMethod method = ForwardingMethod.Masquerade)
+{
+    public Ipv4Address Address { get; } = address;
+    public ushort Port { get; } = port;
+    public int Weight { get; set; } = weight;
+    public ForwardingMethod Method { get; set; } = method;
+
+    /// <summary>TCP connections in ESTABLISHED (ipvsadm's ActiveConn).</summary>
+    public int ActiveConnections { get; set; }
+
+    /// <summary>Every other connection, including all UDP ones (ipvsadm's InActConn).</summary>
+    public int InactiveConnections { get; set; }
+
+    /// <summary>Set when the server is over its upper connection threshold (IP_VS_DEST_F_OVERLOAD): schedulers skip it.</summary>
+    public bool Overloaded { get; set; }
+
+    /// <summary>--u-threshold / --l-threshold (0 = none).</summary>
+    public int UpperThreshold { get; set; }
+    public int LowerThreshold { get; set; }
+
+    /// <summary>Totals for `ipvsadm -Ln --stats`.</summary>
+    public long Connections { get; set; }
+    public long InPackets { get; set; }
+    public long OutPackets { get; set; }
+    public long InBytes { get; set; }
+    public long OutBytes { get; set; }
+
+    /// <summary>The kernel's ip_vs_dest_conn_overhead: active connections weigh 256 times an inactive one.</summary>
+    public int Overhead => (ActiveConnections << 8) + InactiveConnections;
+
+    public override string ToString() => $"{Address}:{Port}";
+}
