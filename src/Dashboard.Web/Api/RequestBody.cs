@@ -45,6 +45,23 @@ public static class RequestBody
         [.. accepted.Contains(BodyFormat.Yaml) ? YamlMediaTypes : [], .. accepted.Contains(BodyFormat.Json) ? JsonMediaTypes : []];
 
     /// <summary>
+    /// Reads the body up to the API's limit. A client that went away gets no response at all (an empty result),
+    /// anything else wrong with the body gets its problem.
+    /// </summary>
+    public static async Task<(string? Text, IResult? Problem)> ReadOrProblemAsync(HttpContext context)
+    {
+        try
+        {
+            var (text, problem) = await ReadTextAsync(context.Request, ApiLimits.MaxRequestBodyBytes, context.RequestAborted);
+            return problem is not null || text is null ? (null, problem) : (text, null);
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            return (null, Results.Empty);
+        }
+    }
+
+    /// <summary>
     /// Reads the whole body, honouring the request's cancellation token so a stalled client cannot hold a thread,
     /// and stops at <paramref name="limit"/> + 1 bytes whatever Content-Length claimed.
     /// </summary>

@@ -41,17 +41,8 @@ public static partial class RulesEndpoints
             return ApiProblems.UnsupportedMediaType(request.ContentType, RequestBody.MediaTypesFor(Accepted));
         }
 
-        string? text;
-        IResult? problem;
-        try
-        {
-            (text, problem) = await RequestBody.ReadTextAsync(request, ApiLimits.MaxRequestBodyBytes, context.RequestAborted);
-        }
-        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
-        {
-            return Results.Empty;
-        }
-        if (problem is not null || text is null)
+        var (text, problem) = await RequestBody.ReadOrProblemAsync(context);
+        if (text is null)
         {
             return problem!;
         }
