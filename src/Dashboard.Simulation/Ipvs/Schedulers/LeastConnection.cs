@@ -1,0 +1,44 @@
+using Dashboard.Simulation.Conntrack;
+
+namespace Dashboard.Simulation.Ipvs.Schedulers;
+
+/// <summary>
+/// lc (ip_vs_lc.c): the available server with the lowest overhead, active connections x 256 + inactive ones;
+/// the first such server in the list wins a tie. Weights only matter as 0 = quiescent.
+/// </summary>
+public sealed class LeastConnection : IIpvsScheduler
+{
+    public string Name => "lc";
+
+    public SchedulerDecision? Schedule(IReadOnlyList<RealServer> servers, ConnectionTuple connection)
+    {
+        RealServer? least = null;
+        foreach (var server in servers)
+        {
+            if (server.Overloaded || server.Weight == 0)
+            {
+                continue;
+            }
+            // Strictly fewer: on a tie the earlier server keeps the pick, as in the kernel.
+            if (least is null || server.Overhead < least.Overhead)
+            {
+                least = server;
+            }
+        }
+
+        return least is null
+            ? null
+            : new SchedulerDecision(least,
+                $"lc: {least} has {least.ActiveConnections} active and {least.InactiveConnections} inactive " +
+                $"connection{(least.InactiveConnections == 1 ? string.Empty : "s")}, the fewest " +
+                $"(overhead {least.ActiveConnections} x 256 + {least.InactiveConnections} = {least.Overhead})");
+    }
+
+    public void UpdateServers(IReadOnlyList<RealServer> servers)
+    {
+        // lc keeps no state: it looks at the counters on every new connection.
+    }
+
+    internal static string Connections(int count, string kind) =>
+        $"{count} {kind} connection{(count == 1 ? string.Empty : "s")}";
+}

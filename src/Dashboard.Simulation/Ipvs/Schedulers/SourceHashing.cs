@@ -1,0 +1,111 @@
+using Dashboard.Simulation.Conntrack;
+
+namespace Dashboard.Simulation.Ipvs.Schedulers;
+
+/// <summary>
+/// sh (ip_vs_sh.c): a table of 256 slots filled with the real servers in turn, a server of weight w taking w slots
+/// in a row; a connection goes to the slot its source address hashes to, so one client always reaches the same
+/// server while the list is unchanged. A quiescent or overloaded server's clients are dropped, unless the
+/// sh-fallback flag makes the scheduler walk on to another slot.
+/// </summary>
+public sealed class SourceHashing(HashingFlags flags = HashingFlags.None) : IIpvsScheduler
+{
+    /// <summary>IP_VS_SH_TAB_BITS is 8 unless the kernel is built otherwise.</summary>
+    public const int TableSize = 1 << 8;
+
+    // The kernel reassigns the table on upd_dest too, because weights decide how many slots a server gets.
+    private readonly DestinationList _list = new(trackWeights: true);
+    private readonly RealServer?[] _table = new RealServer?[TableSize];
+
+    public string Name => "sh";
+
+    public HashingFlags Flags { get; } = flags;
+
+    /// <summary>The 256 slots, each naming the real server it sends to (null only when there are no servers).</summary>
+    public IReadOnlyList<RealServer?> Table => _table;
+
+    /// <summary>
+    /// ip_vs_sh_hashkey: (offset + (port + address) x 2654435761) mod 256. 2654435761 is Knuth's multiplicative
+    /// constant (close to 2^32 / golden ratio), but the kernel keeps the LOW 8 bits of the product, which depend only
+    /// on the low 8 bits of port + address: for IPv4 sources without sh-port, the last octet alone picks the slot.
+    /// </summary>
+    public static int Slot(uint address, ushort port, uint offset = 0) =>
+        (int)((offset + (((ulong)(uint)(port + address)) * 2654435761UL)) & (TableSize - 1));
+
+    public SchedulerDecision? Schedule(IReadOnlyList<RealServer> servers, ConnectionTuple connection)
+    {
+        if (!_list.Matches(servers))
+        {
+            UpdateServers(servers);
+        }
+
+        var port = Flags.HasFlag(HashingFlags.Port) ? connection.SourcePort : (ushort)0;
+        var source = port == 0 ? connection.Source.ToString() : $"{connection.Source}:{port}";
+        var slot = Slot(connection.Source.Value, port);
+        var server = _table[slot];
+        if (server is null)
+        {
+            return null;
+        }
+        var reason = $"sh: source {source} hashes to slot {slot} -> {server}";
+        if (IsAvailable(server))
+        {
+            return new SchedulerDecision(server, reason);
+        }
+        if (!Flags.HasFlag(HashingFlags.Fallback))
+        {
+            // Without sh-fallback the kernel returns no server and IPVS drops the connection.
+            return null;
+        }
+
+        // ip_vs_sh_get_fallback: try offsets 0..255 from the original slot. Each attempt hashes again with the
+        // offset added, so the walk visits slot (2 x slot + i) mod 256: deterministic, and a full lap of the table.
+        for (var i = 0u; i < TableSize; i++)
+        {
+            var offset = (i + (uint)slot) % TableSize;
+            var next = Slot(connection.Source.Value, port, offset);
+            var candidate = _table[next];
+            if (candidate is null)
+            {
+                break;
+            }
+            if (IsAvailable(candidate))
+            {
+                return new SchedulerDecision(candidate,
+                    $"{reason} ({Unavailable(server)}); sh-fallback walked to slot {next} -> {candidate}");
+            }
+        }
+        return null;
+    }
+
+    public void UpdateServers(IReadOnlyList<RealServer> servers)
+    {
+        // ip_vs_sh_reassign: deal the slots out in list order, a server keeping the turn until it holds 'weight'
+        // consecutive slots, then round again until all 256 are dealt. A weight-0 server still takes one slot per
+        // round (the count 1 already reaches 0), which is why quiescing a server drops its clients instead of moving
+        // them. If the weights add up to more than 256, servers late in the list get no slot at all.
+        var index = 0;
+        var dealt = 0;
+        for (var slot = 0; slot < TableSize; slot++)
+        {
+            if (servers.Count == 0)
+            {
+                _table[slot] = null;
+                continue;
+            }
+            var server = servers[index];
+            _table[slot] = server;
+            if (++dealt >= server.Weight)
+            {
+                index = (index + 1) % servers.Count;
+                dealt = 0;
+            }
+        }
+        _list.Record(servers);
+    }
+
+    internal static bool IsAvailable(RealServer server) => server.Weight > 0 && !server.Overloaded;
+
+    internal static string Unavailable(RealServer server) =>
+        server.Overloaded ? $"{server} is overloaded" : $"{server} is quiescent, weight 0";
+}

@@ -1,0 +1,125 @@
+using Dashboard.Simulation.Ipvs;
+using Dashboard.Simulation.Ipvs.Schedulers;
+using static Dashboard.Simulation.Tests.Ipvs.Schedulers.SchedulerTestData;
+
+namespace Dashboard.Simulation.Tests.Ipvs.Schedulers;
+
+public class LeastConnectionTests
+{
+    private static RealServer[] Loaded(params (int Weight, int Active, int Inactive)[] load)
+    {
+        var servers = Servers([.. load.Select(l => l.Weight)]);
+        for (var i = 0; i < servers.Length; i++)
+        {
+            servers[i].ActiveConnections = load[i].Active;
+            servers[i].InactiveConnections = load[i].Inactive;
+        }
+        return servers;
+    }
+
+    [Fact]
+    public void Schedule_UnevenLoad_PicksTheLowestOverheadWhereOneActiveWeighs256Inactive()
+    {
+        // Overheads: 1 x 256 + 0 = 256, 0 x 256 + 300 = 300, 1 x 256 + 5 = 261.
+        var servers = Loaded((1, 1, 0), (1, 0, 300), (1, 1, 5));
+
+        var decision = new LeastConnection().Schedule(servers, AnyConnection)!;
+
+        Assert.Same(servers[0], decision.Server);
+        Assert.Equal("lc: 10.244.1.1:8080 has 1 active and 0 inactive connections, the fewest (overhead 1 x 256 + 0 = 256)", decision.Reason);
+    }
+
+    [Fact]
+    public void Schedule_DifferentWeights_IgnoresThemExceptZero()
+    {
+        var servers = Loaded((100, 0, 10), (1, 0, 5), (0, 0, 0));
+
+        Assert.Same(servers[1], new LeastConnection().Schedule(servers, AnyConnection)!.Server);
+    }
+
+    [Fact]
+    public void Schedule_Tie_PicksTheFirstInTheList()
+    {
+        var servers = Loaded((1, 2, 0), (1, 1, 0), (1, 1, 0));
+
+        Assert.Same(servers[1], new LeastConnection().Schedule(servers, AnyConnection)!.Server);
+    }
+
+    [Fact]
+    public void Schedule_IdleServerOverloaded_SkipsIt()
+    {
+        var servers = Loaded((1, 0, 0), (1, 3, 0));
+        servers[0].Overloaded = true;
+
+        Assert.Same(servers[1], new LeastConnection().Schedule(servers, AnyConnection)!.Server);
+    }
+
+    [Fact]
+    public void Schedule_WeightedLeastConnection_DividesOverheadByWeight()
+    {
+        // 256 / 1 = 256 against 512 / 3 = 170.7: wlc picks the heavier server although lc would not.
+        var servers = Loaded((1, 1, 0), (3, 2, 0));
+
+        var decision = new WeightedLeastConnection().Schedule(servers, AnyConnection)!;
+
+        Assert.Same(servers[1], decision.Server);
+        Assert.Equal("wlc: 10.244.1.2:8080 has the lowest overhead per weight, (2 active x 256 + 0 inactive) / weight 3 = 170.67", decision.Reason);
+        Assert.Same(servers[0], new LeastConnection().Schedule(servers, AnyConnection)!.Server);
+    }
+
+    [Fact]
+    public void Schedule_WeightedLeastConnectionQuiescentIdleServer_IsNotPicked()
+    {
+        var servers = Loaded((0, 0, 0), (2, 4, 0), (0, 0, 0));
+
+        Assert.Same(servers[1], new WeightedLeastConnection().Schedule(servers, AnyConnection)!.Server);
+        Assert.Null(new WeightedLeastConnection().Schedule(Loaded((0, 0, 0)), AnyConnection));
+    }
+
+    [Fact]
+    public void Schedule_ShortestExpectedDelay_CountsTheIncomingConnection()
+    {
+        // sed: (0 + 1) / 1 = 1 against (1 + 1) / 3 = 0.67, so the heavy, busier server wins;
+        // wlc sees overhead 0 on the idle light server and picks it.
+        var servers = Loaded((1, 0, 0), (3, 1, 0));
+
+        var decision = new ShortestExpectedDelay().Schedule(servers, AnyConnection)!;
+
+        Assert.Same(servers[1], decision.Server);
+        Assert.Equal("sed: 10.244.1.2:8080 has the shortest expected delay, (1 active + 1) / weight 3 = 0.67", decision.Reason);
+        Assert.Same(servers[0], new WeightedLeastConnection().Schedule(servers, AnyConnection)!.Server);
+    }
+
+    [Fact]
+    public void Schedule_ShortestExpectedDelay_IgnoresInactiveConnections()
+    {
+        var servers = Loaded((1, 1, 0), (1, 0, 1000));
+
+        Assert.Same(servers[1], new ShortestExpectedDelay().Schedule(servers, AnyConnection)!.Server);
+    }
+
+    [Fact]
+    public void Schedule_NeverQueue_PicksAnIdleServerFirstEvenIfLight()
+    {
+        // sed would pick the heavy server, (1 + 1) / 10 = 0.2 < (0 + 1) / 1; nq sends to the idle one at once.
+        var servers = Loaded((10, 1, 0), (1, 0, 0));
+
+        var decision = new NeverQueue().Schedule(servers, AnyConnection)!;
+
+        Assert.Same(servers[1], decision.Server);
+        Assert.Equal("nq: 10.244.1.2:8080 is idle (0 active connections), so it takes the connection without queueing", decision.Reason);
+        Assert.Same(servers[0], new ShortestExpectedDelay().Schedule(servers, AnyConnection)!.Server);
+    }
+
+    [Fact]
+    public void Schedule_NeverQueueNoIdleServer_FallsBackToExpectedDelay()
+    {
+        // (4 + 1) / 10 = 0.5 against (1 + 1) / 1 = 2; the idle server is quiescent and does not count.
+        var servers = Loaded((10, 4, 0), (1, 1, 0), (0, 0, 0));
+
+        var decision = new NeverQueue().Schedule(servers, AnyConnection)!;
+
+        Assert.Same(servers[0], decision.Server);
+        Assert.StartsWith("nq: no idle server; 10.244.1.1:8080 has the shortest expected delay, (4 active + 1) / weight 10 = 0.5", decision.Reason);
+    }
+}
