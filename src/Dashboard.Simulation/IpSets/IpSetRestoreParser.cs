@@ -45,7 +45,7 @@ public static class IpSetRestoreParser
         var command = tokens[0];
         switch (command)
         {
-            case "create" or "n" or "-N" or "-exist" when tokens.Count >= 3:
+            case "create" or "n" or "-N" when tokens.Count >= 3:
                 Create(sets, tokens, exist);
                 break;
             case "add" or "a" or "-A" when tokens.Count >= 3:
