@@ -1,0 +1,311 @@
+using System.Globalization;
+using System.Text;
+using Dashboard.Simulation.Packets;
+
+namespace Dashboard.Simulation.Ipvs;
+
+/// <summary>
+/// The text ipvsadm prints for these tables, column for column as ipvsadm.c's printf formats produce it (numeric
+/// mode, IPv4): `ipvsadm -Ln`, `-Lnc`, `-Ln --stats`, `ipvsadm-save -n` and `--timeout`. Lines end in '\n' and keep
+/// the trailing spaces the left-aligned columns leave.
+/// </summary>
+public static class IpvsadmFormatter
+{
+    /// <summary>The IPVS version every current kernel reports (IP_VS_VERSION_CODE 0x010201).</summary>
+    public const string KernelIpvsVersion = "1.2.1";
+
+    /// <summary>The kernel's ip_vs_proto_name: TCP, UDP, SCTP, and IP for a firewall-mark template (protocol 0).</summary>
+    public static string ProtocolName(IpProtocol protocol) => protocol switch
+    {
+        IpProtocol.Tcp => "TCP",
+        IpProtocol.Udp => "UDP",
+        IpProtocol.Sctp => "SCTP",
+        0 => "IP",
+        _ => string.Create(CultureInfo.InvariantCulture, $"IP_{(byte)protocol}"),
+    };
+
+    /// <summary>ipvsadm's fwd_name: the Forward column.</summary>
+    public static string ForwardName(ForwardingMethod method) => method switch
+    {
+        ForwardingMethod.Masquerade => "Masq",
+        ForwardingMethod.DirectRouting => "Route",
+        ForwardingMethod.Tunnel => "Tunnel",
+        _ => throw new ArgumentOutOfRangeException(nameof(method)),
+    };
+
+    /// <summary>ipvsadm's fwd_switch: the option ipvsadm-save writes.</summary>
+    public static string ForwardSwitch(ForwardingMethod method) => method switch
+    {
+        ForwardingMethod.Masquerade => "-m",
+        ForwardingMethod.DirectRouting => "-g",
+        ForwardingMethod.Tunnel => "-i",
+        _ => throw new ArgumentOutOfRangeException(nameof(method)),
+    };
+
+    /// <summary>`ipvsadm -Ln`.</summary>
+    public static string List(ServiceTable services, int connectionTableSize = 1 << ConnectionTable.DefaultTableBits)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var text = new StringBuilder();
+        AppendVersion(text, connectionTableSize);
+        text.Append("Prot LocalAddress:Port Scheduler Flags\n");
+        text.Append("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n");
+        foreach (var service in SortedServices(services))
+        {
+            text.Append(ServiceName(service)).Append(' ').Append(service.Scheduler.Name);
+            if (service.IsPersistent)
+            {
+                text.Append(Invariant($" persistent {service.PersistenceTimeoutSeconds}"));
+                if (service.PersistenceNetmask.Value != uint.MaxValue)
+                {
+                    text.Append(" mask ").Append(service.PersistenceNetmask);
+                }
+                // ipvsadm prints ops only inside the persistent branch of -L (not so in -S).
+                if (service.OnePacket)
+                {
+                    text.Append(" ops");
+                }
+            }
+            text.Append('\n');
+            foreach (var server in SortedServers(service))
+            {
+                // "  -> %-28s %-7s %-6d %-10u %-10u\n"
+                text.Append("  -> ").Append(Left(Endpoint(server), 28)).Append(' ')
+                    .Append(Left(ForwardName(server.Method), 7)).Append(' ')
+                    .Append(Left(Invariant($"{server.Weight}"), 6)).Append(' ')
+                    .Append(Left(Invariant($"{server.ActiveConnections}"), 10)).Append(' ')
+                    .Append(Left(Invariant($"{server.InactiveConnections}"), 10)).Append('\n');
+            }
+        }
+        return text.ToString();
+    }
+
+    /// <summary>`ipvsadm -Ln --stats`: totals per service and per real server, large numbers shortened with K/M/G/T.</summary>
+    public static string ListStats(ServiceTable services, int connectionTableSize = 1 << ConnectionTable.DefaultTableBits)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var text = new StringBuilder();
+        AppendVersion(text, connectionTableSize);
+        // "%-33s %8s %8s %8s %8s %8s\n  -> RemoteAddress:Port\n"
+        text.Append(Left("Prot LocalAddress:Port", 33))
+            .Append(' ').Append(Right("Conns", 8))
+            .Append(' ').Append(Right("InPkts", 8))
+            .Append(' ').Append(Right("OutPkts", 8))
+            .Append(' ').Append(Right("InBytes", 8))
+            .Append(' ').Append(Right("OutBytes", 8)).Append('\n');
+        text.Append("  -> RemoteAddress:Port\n");
+        foreach (var service in SortedServices(services))
+        {
+            text.Append(Left(ServiceName(service), 33));
+            AppendLargeNumbers(text, service.Connections, service.InPackets, service.OutPackets, service.InBytes, service.OutBytes);
+            text.Append('\n');
+            foreach (var server in SortedServers(service))
+            {
+                text.Append("  -> ").Append(Left(Endpoint(server), 28));
+                AppendLargeNumbers(text, server.Connections, server.InPackets, server.OutPackets, server.InBytes, server.OutBytes);
+                text.Append('\n');
+            }
+        }
+        return text.ToString();
+    }
+
+    /// <summary>
+    /// `ipvsadm -Lnc`: the connection table as /proc/net/ip_vs_conn lists it (bucket order, newest first in a bucket,
+    /// templates included), expiry as mm:ss of the whole seconds left.
+    /// </summary>
+    public static string ListConnections(ConnectionTable table, TimeSpan now)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        table.Advance(now);
+        var text = new StringBuilder();
+        text.Append("IPVS connection entries\n");
+        // "pro expire %-11s %-18s %-18s %s\n"
+        text.Append("pro expire ").Append(Left("state", 11)).Append(' ').Append(Left("source", 18)).Append(' ')
+            .Append(Left("virtual", 18)).Append(' ').Append("destination").Append('\n');
+        foreach (var entry in table.Entries)
+        {
+            var seconds = entry.RemainingSeconds(now);
+            var expire = Invariant($"{seconds / 60:00}:{seconds % 60:00}");
+            // "%-3s %-6s %-11s %-18s %-18s %s\n"
+            text.Append(Left(ProtocolName(entry.Protocol), 3)).Append(' ')
+                .Append(Left(expire, 6)).Append(' ')
+                .Append(Left(entry.State.ToIpvsName(), 11)).Append(' ')
+                .Append(Left(Invariant($"{entry.ClientAddress}:{entry.ClientPort}"), 18)).Append(' ')
+                .Append(Left(Invariant($"{entry.VirtualAddress}:{entry.VirtualPort}"), 18)).Append(' ')
+                .Append(Invariant($"{entry.DestinationAddress}:{entry.DestinationPort}")).Append('\n');
+        }
+        return text.ToString();
+    }
+
+    /// <summary>`ipvsadm-save -n` (ipvsadm -S -n): one -A line per service, then one -a line per real server.</summary>
+    public static string Save(ServiceTable services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var text = new StringBuilder();
+        foreach (var service in SortedServices(services))
+        {
+            var name = RuleName(service);
+            text.Append("-A ").Append(name).Append(" -s ").Append(service.Scheduler.Name);
+            if (service.IsPersistent)
+            {
+                text.Append(Invariant($" -p {service.PersistenceTimeoutSeconds}"));
+                if (service.PersistenceNetmask.Value != uint.MaxValue)
+                {
+                    text.Append(" -M ").Append(service.PersistenceNetmask);
+                }
+            }
+            if (service.OnePacket)
+            {
+                text.Append(" ops");
+            }
+            text.Append('\n');
+            foreach (var server in SortedServers(service))
+            {
+                text.Append("-a ").Append(name).Append(" -r ").Append(Endpoint(server)).Append(' ')
+                    .Append(ForwardSwitch(server.Method)).Append(Invariant($" -w {server.Weight}")).Append('\n');
+            }
+        }
+        return text.ToString();
+    }
+
+    /// <summary>`ipvsadm --timeout` (list_timeout).</summary>
+    public static string Timeouts(IpvsTimeouts timeouts)
+    {
+        ArgumentNullException.ThrowIfNull(timeouts);
+        return Invariant($"Timeout (tcp tcpfin udp): {timeouts.TcpSeconds} {timeouts.TcpFinSeconds} {timeouts.UdpSeconds}\n");
+    }
+
+    /// <summary>
+    /// Services in ipvsadm's order: qsort with ipvs_cmp_services (fwmark, protocol, address, port), whose int
+    /// subtraction of unsigned values wraps, so addresses more than 2^31 apart compare "backwards". glibc's qsort is
+    /// a merge sort for arrays like these, reproduced here so that order comes out the same.
+    /// </summary>
+    public static IReadOnlyList<VirtualService> SortedServices(ServiceTable services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var list = services.Services.ToArray();
+        MergeSort(list, CompareServices);
+        return list;
+    }
+
+    /// <summary>Real servers in ipvsadm's order (ipvs_cmp_dests: address, then port).</summary>
+    public static IReadOnlyList<RealServer> SortedServers(VirtualService service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var list = service.Servers.ToArray();
+        MergeSort(list, CompareServers);
+        return list;
+    }
+
+    internal static int CompareServices(VirtualService s1, VirtualService s2)
+    {
+        var r = unchecked((int)(s1.FirewallMark - s2.FirewallMark));
+        if (r != 0)
+        {
+            return r;
+        }
+        r = (byte)s1.Protocol - (byte)s2.Protocol;
+        if (r != 0)
+        {
+            return r;
+        }
+        r = unchecked((int)(s1.Address.Value - s2.Address.Value));
+        return r != 0 ? r : s1.Port - s2.Port;
+    }
+
+    internal static int CompareServers(RealServer d1, RealServer d2)
+    {
+        var r = unchecked((int)(d1.Address.Value - d2.Address.Value));
+        return r != 0 ? r : d1.Port - d2.Port;
+    }
+
+    /// <summary>glibc's msort_with_tmp: split n/2, sort both halves, merge taking the left element on ties.</summary>
+    internal static void MergeSort<T>(T[] items, Comparison<T> compare)
+    {
+        var scratch = new T[items.Length];
+        Sort(items, 0, items.Length);
+
+        void Sort(T[] b, int start, int n)
+        {
+            if (n <= 1)
+            {
+                return;
+            }
+            var n1 = n / 2;
+            var n2 = n - n1;
+            Sort(b, start, n1);
+            Sort(b, start + n1, n2);
+            int i = start, j = start + n1, k = 0;
+            while (n1 > 0 && n2 > 0)
+            {
+                if (compare(b[i], b[j]) <= 0)
+                {
+                    scratch[k++] = b[i++];
+                    n1--;
+                }
+                else
+                {
+                    scratch[k++] = b[j++];
+                    n2--;
+                }
+            }
+            while (n1-- > 0)
+            {
+                scratch[k++] = b[i++];
+            }
+            Array.Copy(scratch, 0, b, start, k);
+        }
+    }
+
+    /// <summary>print_largenum: 9 columns; from 10^8 on, 8 digits and a K, M, G or T suffix (the value divided down).</summary>
+    public static string LargeNumber(long value)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(value);
+        var i = (ulong)value;
+        return i switch
+        {
+            < 100_000_000UL => Right(Invariant($"{i}"), 9),
+            < 1_000_000_000UL => Right(Invariant($"{i / 1_000}"), 8) + "K",
+            < 100_000_000_000UL => Right(Invariant($"{i / 1_000_000}"), 8) + "M",
+            < 100_000_000_000_000UL => Right(Invariant($"{i / 1_000_000_000}"), 8) + "G",
+            _ => Right(Invariant($"{i / 1_000_000_000_000}"), 8) + "T",
+        };
+    }
+
+    private static void AppendVersion(StringBuilder text, int connectionTableSize) =>
+        text.Append(Invariant($"IP Virtual Server version {KernelIpvsVersion} (size={connectionTableSize})\n"));
+
+    private static void AppendLargeNumbers(StringBuilder text, params ReadOnlySpan<long> values)
+    {
+        foreach (var value in values)
+        {
+            text.Append(LargeNumber(value));
+        }
+    }
+
+    /// <summary>"TCP  10.96.0.10:80" (two spaces, as ipvsadm's "%s  %s") or "FWM  1".</summary>
+    private static string ServiceName(VirtualService service) => service.IsFirewallMark
+        ? Invariant($"FWM  {service.FirewallMark}")
+        : Invariant($"{ProtocolName(service.Protocol)}  {service.Address}:{service.Port}");
+
+    /// <summary>"-t 10.96.0.10:80", "-u ...", "--sctp-service ..." or "-f 1".</summary>
+    private static string RuleName(VirtualService service) => service.IsFirewallMark
+        ? Invariant($"-f {service.FirewallMark}")
+        : Invariant($"{ServiceSwitch(service.Protocol)} {service.Address}:{service.Port}");
+
+    internal static string ServiceSwitch(IpProtocol protocol) => protocol switch
+    {
+        IpProtocol.Tcp => "-t",
+        IpProtocol.Udp => "-u",
+        IpProtocol.Sctp => "--sctp-service",
+        _ => throw new ArgumentOutOfRangeException(nameof(protocol)),
+    };
+
+    private static string Endpoint(RealServer server) => Invariant($"{server.Address}:{server.Port}");
+
+    private static string Left(string value, int width) => value.PadRight(width);
+
+    private static string Right(string value, int width) => value.PadLeft(width);
+
+    private static string Invariant(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
+}
