@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using Dashboard.Simulation.Hashing;
 using Dashboard.Simulation.Packets;
 
 namespace Dashboard.Simulation.IpSets;

@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Numerics;
 using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.Hashing;
 using Dashboard.Simulation.Packets;
 
 namespace Dashboard.Simulation.Ipvs;
@@ -65,7 +66,6 @@ public sealed class ConnectionTable
     /// <summary>Stand-in for ip_vs_conn_rnd, which the kernel fills with get_random_bytes when the module loads.</summary>
     public const uint DefaultRandom = 0x2F9A5B13;
 
-    private const uint JhashInitval = 0xDEADBEEF;
 
     // The kernel's tcp_states (not tcp_states_dos): [direction block + flag row][current state] = next state.
     // Rows per block: syn, fin, ack, rst. Blocks: INPUT, OUTPUT, INPUT-ONLY. Columns: NONE, ES, SS, SR, FW, TW, CL, CW, LA, LI, SA.
@@ -571,20 +571,6 @@ public sealed class ConnectionTable
         ];
     }
 
-    /// <summary>The kernel's jhash_3words (lookup3's final mix, seeded with initval + JHASH_INITVAL + 12).</summary>
-    internal static uint Jhash3Words(uint a, uint b, uint c, uint initval)
-    {
-        var seed = initval + JhashInitval + (3u << 2);
-        a += seed;
-        b += seed;
-        c += seed;
-        c ^= b; c -= BitOperations.RotateLeft(b, 14);
-        a ^= c; a -= BitOperations.RotateLeft(c, 11);
-        b ^= a; b -= BitOperations.RotateLeft(a, 25);
-        c ^= b; c -= BitOperations.RotateLeft(b, 16);
-        a ^= c; a -= BitOperations.RotateLeft(c, 4);
-        b ^= a; b -= BitOperations.RotateLeft(a, 14);
-        c ^= b; c -= BitOperations.RotateLeft(b, 24);
-        return c;
-    }
+    /// <summary>The kernel's jhash_3words: jhash2 over the three words.</summary>
+    internal static uint Jhash3Words(uint a, uint b, uint c, uint initval) => JenkinsHash.Hash([a, b, c], initval);
 }

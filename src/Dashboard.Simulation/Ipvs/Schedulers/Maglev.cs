@@ -58,40 +58,7 @@ public sealed class Maglev(HashingFlags flags = HashingFlags.None) : IIpvsSchedu
         var port = Flags.HasFlag(HashingFlags.Port) ? connection.SourcePort : (ushort)0;
         var source = port == 0 ? connection.Source.ToString() : $"{connection.Source}:{port}";
         var slot = Slot(connection.Source.Value, port);
-        var server = _table[slot];
-        if (server is null)
-        {
-            return null;
-        }
-        var reason = $"mh: source {source} hashes to slot {slot} of {TableSize} -> {server}";
-        if (SourceHashing.IsAvailable(server))
-        {
-            return new SchedulerDecision(server, reason);
-        }
-        if (!Flags.HasFlag(HashingFlags.Fallback))
-        {
-            // A quiescent server keeps its slots (its last weight still counts), so its new clients are dropped.
-            return null;
-        }
-
-        // ip_vs_mh_get_fallback: hash again with offsets slot, slot + 1, ... folded into the hashed value, until a
-        // slot holds an available server.
-        for (var i = 0u; i < TableSize; i++)
-        {
-            var offset = (i + (uint)slot) % TableSize;
-            var next = Slot(connection.Source.Value, port, offset);
-            var candidate = _table[next];
-            if (candidate is null)
-            {
-                break;
-            }
-            if (SourceHashing.IsAvailable(candidate))
-            {
-                return new SchedulerDecision(candidate,
-                    $"{reason} ({SourceHashing.Unavailable(server)}); mh-fallback rehashed to slot {next} -> {candidate}");
-            }
-        }
-        return null;
+        return HashedSlots.Pick(_table, slot, $"mh: source {source} hashes to slot {slot} of {TableSize}", offset => Slot(connection.Source.Value, port, offset), Flags, "mh-fallback rehashed");
     }
 
     public void UpdateServers(IReadOnlyList<RealServer> servers)

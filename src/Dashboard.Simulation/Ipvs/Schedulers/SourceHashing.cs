@@ -42,40 +42,7 @@ public sealed class SourceHashing(HashingFlags flags = HashingFlags.None) : IIpv
         var port = Flags.HasFlag(HashingFlags.Port) ? connection.SourcePort : (ushort)0;
         var source = port == 0 ? connection.Source.ToString() : $"{connection.Source}:{port}";
         var slot = Slot(connection.Source.Value, port);
-        var server = _table[slot];
-        if (server is null)
-        {
-            return null;
-        }
-        var reason = $"sh: source {source} hashes to slot {slot} -> {server}";
-        if (IsAvailable(server))
-        {
-            return new SchedulerDecision(server, reason);
-        }
-        if (!Flags.HasFlag(HashingFlags.Fallback))
-        {
-            // Without sh-fallback the kernel returns no server and IPVS drops the connection.
-            return null;
-        }
-
-        // ip_vs_sh_get_fallback: try offsets 0..255 from the original slot. Each attempt hashes again with the
-        // offset added, so the walk visits slot (2 x slot + i) mod 256: deterministic, and a full lap of the table.
-        for (var i = 0u; i < TableSize; i++)
-        {
-            var offset = (i + (uint)slot) % TableSize;
-            var next = Slot(connection.Source.Value, port, offset);
-            var candidate = _table[next];
-            if (candidate is null)
-            {
-                break;
-            }
-            if (IsAvailable(candidate))
-            {
-                return new SchedulerDecision(candidate,
-                    $"{reason} ({Unavailable(server)}); sh-fallback walked to slot {next} -> {candidate}");
-            }
-        }
-        return null;
+        return HashedSlots.Pick(_table, slot, $"sh: source {source} hashes to slot {slot}", offset => Slot(connection.Source.Value, port, offset), Flags, "sh-fallback walked");
     }
 
     public void UpdateServers(IReadOnlyList<RealServer> servers)

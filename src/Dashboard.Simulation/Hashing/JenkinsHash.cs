@@ -1,8 +1,9 @@
-namespace Dashboard.Simulation.IpSets;
+namespace Dashboard.Simulation.Hashing;
 
 /// <summary>
 /// The kernel's jhash2 (Bob Jenkins' lookup3 over 32-bit words, include/linux/jhash.h). ipset hashes an element's struct
-/// with it and the set's initval to pick the bucket, and buckets are what fix the order `ipset save` prints members in.
+/// with it and the set's initval to pick the bucket (which fixes the order `ipset save` prints members in); IPVS's
+/// connection table uses jhash_3words, which is this over three words.
 /// </summary>
 internal static class JenkinsHash
 {
