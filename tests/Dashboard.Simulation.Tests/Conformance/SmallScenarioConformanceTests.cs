@@ -19,6 +19,9 @@ public sealed class SmallScenarioConformanceTests
     private static readonly NodeSettings Node = NodeSettings.Default;
     private static readonly string Yaml = ScenarioCatalog.GetYaml("small");
 
+    /// <summary>The simulator's nat table for the scenario, to read which endpoint a KUBE-SEP chain DNATs to.</summary>
+    private static readonly Table Nat = NodeIptables.Build(Objects, Node).Find("nat")!;
+
     /// <summary>Every endpoint of the scenario as ip:port, for the lab to host.</summary>
     private static IReadOnlyList<LabEndpoint> Endpoints(EndpointBehavior behavior) =>
         EndpointsMap.Build(Objects.EndpointSlices, Node.Name).Values.SelectMany(e => e)
@@ -56,7 +59,7 @@ public sealed class SmallScenarioConformanceTests
         {
             return null;
         }
-        var chain = NodeIptables.Build(Objects, Node).Find("nat")!.Find(sep)!;
+        var chain = Nat.Find(sep)!;
         var dnat = chain.Rules.Select(r => r.Target).OfType<NatTarget>().Single(t => t.IsDestination);
         return $"{dnat.Address}:{dnat.Port}";
     }

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Dashboard.Simulation.IpSets;
-using Dashboard.Simulation.Tests.Netfilter;
+using Dashboard.Simulation.Tests.Kernel;
 
 namespace Dashboard.Simulation.Tests.IpSets;
 
@@ -12,9 +12,6 @@ namespace Dashboard.Simulation.Tests.IpSets;
 /// </summary>
 public class IpSetKernelRoundTripTests
 {
-    private static readonly string[] RequiredTools = ["ipset", "ip"];
-    private static readonly string[] ToolDirectories = ["/usr/sbin", "/sbin", "/usr/bin", "/bin"];
-
     /// <summary>kube-proxy's IPVS-mode sets for a small cluster, as kube-proxy creates and fills them (no initval given).</summary>
     private const string KubeProxySets = """
         create KUBE-LOOP-BACK hash:ip,port,ip family inet hashsize 1024 maxelem 65536
@@ -65,7 +62,7 @@ public class IpSetKernelRoundTripTests
     [Fact]
     public async Task Save_KubeProxySetsWithModelSeeds_EqualsKernelSaveAndList()
     {
-        RequireIpset();
+        KernelRequirements.Require("ip", "ipset");
         var model = IpSetRestoreParser.Parse(KubeProxySets, seed: 42);
         // The writer's output carries the model's initvals, so the kernel hashes with the same seeds.
         var saved = IpSetSaveWriter.Write(model);
@@ -77,7 +74,7 @@ public class IpSetKernelRoundTripTests
     [Fact]
     public async Task Save_KernelDrawsItsOwnSeeds_ModelReproducesItsMemberOrder()
     {
-        RequireIpset();
+        KernelRequirements.Require("ip", "ipset");
         var (kernelSave, kernelList) = await RestoreAndReadAsync(KubeProxySets);
         // Take only the kernel's random initvals; members come from kube-proxy's text in kube-proxy's order.
         var model = new IpSetCollection();
@@ -93,7 +90,7 @@ public class IpSetKernelRoundTripTests
     [Fact]
     public async Task Save_GrowthResizeDeletesAndComments_EqualsKernelSaveAndList()
     {
-        RequireIpset();
+        KernelRequirements.Require("ip", "ipset");
         var restore = new System.Text.StringBuilder();
         restore.Append("create GROWN hash:ip,port family inet hashsize 64 maxelem 65536 initval 0x0badcafe\n");
         for (var i = 0; i < 500; i++)
@@ -142,81 +139,22 @@ public class IpSetKernelRoundTripTests
         var name = $"ipset-rt-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
         var file = Path.Combine(Path.GetTempPath(), name + ".restore");
         await File.WriteAllTextAsync(file, restore);
-        var add = await KernelTools.RunAsync("ip", "netns", "add", name);
+        var add = await LabCommand.RunAsync("ip", ["netns", "add", name]);
         Assert.True(add.ExitCode == 0, $"ip netns add: {add.StandardError}");
         try
         {
-            var restored = await KernelTools.RunAsync("ip", "netns", "exec", name, "ipset", "restore", "-file", file);
+            var restored = await LabCommand.RunAsync("ip", ["netns", "exec", name, "ipset", "restore", "-file", file]);
             Assert.True(restored.ExitCode == 0, $"ipset restore: {restored.StandardError}");
-            var save = await KernelTools.RunAsync("ip", "netns", "exec", name, "ipset", "save");
+            var save = await LabCommand.RunAsync("ip", ["netns", "exec", name, "ipset", "save"]);
             Assert.True(save.ExitCode == 0, $"ipset save: {save.StandardError}");
-            var list = await KernelTools.RunAsync("ip", "netns", "exec", name, "ipset", "list");
+            var list = await LabCommand.RunAsync("ip", ["netns", "exec", name, "ipset", "list"]);
             Assert.True(list.ExitCode == 0, $"ipset list: {list.StandardError}");
             return (save.StandardOutput, list.StandardOutput);
         }
         finally
         {
-            await KernelTools.RunAsync("ip", "netns", "del", name);
+            await LabCommand.RunAsync("ip", ["netns", "del", name]);
             File.Delete(file);
         }
-    }
-
-    /// <summary>
-    /// Skips (on CI fails) without root, ipset, ip or the right to create namespaces. Not KernelTools.Require: its
-    /// message names iptables-nft, and this class needs ipset.
-    /// </summary>
-    private static void RequireIpset()
-    {
-        var missing = new List<string>();
-        if (!OperatingSystem.IsLinux())
-        {
-            missing.Add("Linux");
-        }
-        else if (!IsRoot())
-        {
-            missing.Add("root (effective uid 0)");
-        }
-        foreach (var tool in RequiredTools)
-        {
-            if (!ToolDirectories.Any(directory => File.Exists(Path.Combine(directory, tool))))
-            {
-                missing.Add(tool);
-            }
-        }
-        if (missing.Count == 0)
-        {
-            var probe = $"ipset-probe-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
-            var add = KernelTools.RunAsync("ip", "netns", "add", probe).GetAwaiter().GetResult();
-            if (add.ExitCode != 0)
-            {
-                missing.Add($"permission to create network namespaces ({add.StandardError.Trim()})");
-            }
-            else
-            {
-                KernelTools.RunAsync("ip", "netns", "del", probe).GetAwaiter().GetResult();
-            }
-        }
-        if (missing.Count == 0)
-        {
-            return;
-        }
-        var reason = $"requires root and ipset: {string.Join(", ", missing)}";
-        if (Environment.GetEnvironmentVariable("CI") == "true")
-        {
-            Assert.Fail(reason);
-        }
-        Assert.Skip(reason);
-    }
-
-    private static bool IsRoot()
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-        {
-            if (line.StartsWith("Uid:", StringComparison.Ordinal))
-            {
-                return line.Split('\t', StringSplitOptions.RemoveEmptyEntries)[2] == "0";
-            }
-        }
-        return false;
     }
 }

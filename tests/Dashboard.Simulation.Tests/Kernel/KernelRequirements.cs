@@ -25,12 +25,19 @@ internal static class KernelRequirements
         "/bin",
     ];
 
-    private static readonly Lazy<string?> Missing = new(FindMissing);
+    /// <summary>What is missing for each tool list asked about, checked once per test run.</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, string?> MissingByTools = new();
 
     /// <summary>Skips (or on CI fails) the calling test unless the kernel lab can run.</summary>
-    public static void Require()
+    public static void Require() => Require([.. Tools]);
+
+    /// <summary>
+    /// Skips (or on CI fails) the calling test unless it runs on Linux as root, may create network namespaces, and
+    /// finds every tool given.
+    /// </summary>
+    public static void Require(params string[] tools)
     {
-        if (Missing.Value is not { } missing)
+        if (MissingByTools.GetOrAdd(string.Join(' ', tools), _ => FindMissing(tools)) is not { } missing)
         {
             return;
         }
@@ -48,7 +55,7 @@ internal static class KernelRequirements
     public static string PathOf(string tool) =>
         SearchPath.Select(directory => Path.Combine(directory, tool)).FirstOrDefault(File.Exists) ?? tool;
 
-    private static string? FindMissing()
+    private static string? FindMissing(IReadOnlyList<string> tools)
     {
         var missing = new List<string>();
         if (!OperatingSystem.IsLinux())
@@ -61,7 +68,7 @@ internal static class KernelRequirements
             missing.Add("root (effective uid 0)");
         }
 
-        missing.AddRange(Tools.Where(tool => !SearchPath.Any(directory => File.Exists(Path.Combine(directory, tool)))));
+        missing.AddRange(tools.Where(tool => !SearchPath.Any(directory => File.Exists(Path.Combine(directory, tool)))));
         if (missing.Count == 0 && CannotCreateNamespace() is { } problem)
         {
             missing.Add($"permission to create network namespaces ({problem})");

@@ -7,7 +7,7 @@ internal sealed record LabCommandResult(int ExitCode, string StandardOutput, str
 
 /// <summary>
 /// Runs one kernel tool (ip, iptables-restore, conntrack, nft) to completion, optionally inside a network namespace.
-/// A stand-in until Netfilter/KernelTools.cs lands; the two should be merged then.
+/// The one way the kernel tests run a tool: a timeout, stdin for restore input, and the exit code and output back.
 /// </summary>
 internal static class LabCommand
 {

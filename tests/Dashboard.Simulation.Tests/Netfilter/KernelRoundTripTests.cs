@@ -1,5 +1,7 @@
 using Dashboard.Simulation.Netfilter;
 
+using Dashboard.Simulation.Tests.Kernel;
+
 namespace Dashboard.Simulation.Tests.Netfilter;
 
 /// <summary>
@@ -185,7 +187,7 @@ public class KernelRoundTripTests
 
     private static async Task AssertRoundTrip(string input, string[]? ipsets = null)
     {
-        KernelTools.Require(ipsets is null ? ["ip", "iptables-restore", "iptables-save"] : ["ip", "iptables-restore", "iptables-save", "ipset"]);
+        KernelRequirements.Require(ipsets is null ? ["ip", "iptables-restore", "iptables-save"] : ["ip", "iptables-restore", "iptables-save", "ipset"]);
         var expected = Lines(IptablesSaveWriter.Write(IptablesRestoreParser.Parse(input)));
 
         var ns = $"nf-probe-{Environment.ProcessId}-{Guid.NewGuid().ToString("N")[..6]}";
@@ -193,25 +195,25 @@ public class KernelRoundTripTests
         try
         {
             await File.WriteAllTextAsync(file, input + "\n", TestContext.Current.CancellationToken);
-            Check(await KernelTools.RunAsync("ip", "netns", "add", ns));
+            Check(await LabCommand.RunAsync("ip", ["netns", "add", ns]));
             foreach (var set in ipsets ?? [])
             {
-                Check(await KernelTools.RunAsync("ip", ["netns", "exec", ns, "ipset", "create", .. set.Split(' ')]));
+                Check(await LabCommand.RunAsync("ip", ["netns", "exec", ns, "ipset", "create", .. set.Split(' ')]));
             }
-            Check(await KernelTools.RunAsync("ip", "netns", "exec", ns, "iptables-restore", file));
-            var save = await KernelTools.RunAsync("ip", "netns", "exec", ns, "iptables-save");
+            Check(await LabCommand.RunAsync("ip", ["netns", "exec", ns, "iptables-restore", file]));
+            var save = await LabCommand.RunAsync("ip", ["netns", "exec", ns, "iptables-save"]);
             Check(save);
             var actual = Lines(save.StandardOutput).Where(line => !line.StartsWith('#')).ToList();
             Assert.Equal(actual, expected);
         }
         finally
         {
-            await KernelTools.RunAsync("ip", "netns", "del", ns);
+            await LabCommand.RunAsync("ip", ["netns", "del", ns]);
             File.Delete(file);
         }
     }
 
-    private static void Check(ToolResult result) =>
+    private static void Check(LabCommandResult result) =>
         Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.StandardError}");
 
     private static List<string> Lines(string text) => [.. text.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
