@@ -117,25 +117,25 @@ public sealed class ConntrackTable
                     entry.Assured = true; // the three-way handshake completed
                 }
                 entry.TcpState = next;
-                SetTimeout(entry, now + Settings.TimeoutOf(next));
+                entry.ExpiresAt = now + Settings.TimeoutOf(next);
                 return true;
             case IpProtocol.Udp:
                 // A flow that saw a reply and is still active 2 s after it began is a "stream": longer timeout, assured.
                 if (entry.SeenReply && now > entry.UdpStreamAfter)
                 {
                     entry.Assured = true;
-                    SetTimeout(entry, now + Settings.UdpStream);
+                    entry.ExpiresAt = now + Settings.UdpStream;
                 }
                 else
                 {
-                    SetTimeout(entry, now + Settings.Udp);
+                    entry.ExpiresAt = now + Settings.Udp;
                 }
                 return true;
             case IpProtocol.Icmp:
-                SetTimeout(entry, now + Settings.Icmp);
+                entry.ExpiresAt = now + Settings.Icmp;
                 return true;
             default:
-                SetTimeout(entry, now + Settings.Generic);
+                entry.ExpiresAt = now + Settings.Generic;
                 return true;
         }
     }
@@ -216,8 +216,6 @@ public sealed class ConntrackTable
         }
         return length;
     }
-
-    private static void SetTimeout(ConntrackEntry entry, TimeSpan expiresAt) => entry.ExpiresAt = expiresAt;
 
     private ConntrackEntry? FindEvictable(int bucket)
     {

@@ -24,6 +24,9 @@ public sealed class IptablesDataplane
     private readonly Random _portRandom;
     private readonly MatchContext _context;
 
+    /// <summary>Where to come back to after a -j; packets are walked one at a time, so one stack serves them all.</summary>
+    private readonly Stack<(Chain Chain, int Next)> _jumpStack = new();
+
     /// <summary>Each rule's iptables-save text, formatted once: events quote it for every packet that matches it.</summary>
     private readonly Dictionary<Rule, string> _ruleText = new(ReferenceEqualityComparer.Instance);
 
@@ -83,8 +86,6 @@ public sealed class IptablesDataplane
     {
         private readonly DataplaneCostModel _cost = dataplane._cost;
 
-        /// <summary>Where to come back to after a -j: one stack for the whole walk, emptied by every base chain.</summary>
-        private readonly Stack<(Chain Chain, int Next)> _stack = new();
         private ConntrackEntry? _entry;
         private bool _isReply;
         private bool _isNew;
@@ -162,12 +163,11 @@ public sealed class IptablesDataplane
                 SetCtState(CtState.Invalid);
                 return true;
             }
-            if (!conntrack.TryMakeRoom(tuple, out var evicted))
+            if (!conntrack.TryMakeRoom(tuple, out _))
             {
                 SetCtState(CtState.Invalid);
                 return Drop("nf_conntrack: table full, dropping packet");
             }
-            _ = evicted;
             _entry = conntrack.CreateUnconfirmed(tuple, now);
             _isNew = true;
             result.Connection = _entry;
@@ -288,7 +288,7 @@ public sealed class IptablesDataplane
         private bool RunBaseChain(string tableName, Chain baseChain)
         {
             var context = dataplane._context;
-            var stack = _stack;
+            var stack = dataplane._jumpStack;
             stack.Clear();
             var chain = baseChain;
             var rules = chain.RuleList;

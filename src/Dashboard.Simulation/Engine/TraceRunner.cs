@@ -242,10 +242,21 @@ public static class TraceRunner
 
     private static void CheckForcedEndpoints(Ruleset ruleset, List<PacketSpec> packets, List<InputProblem> problems)
     {
-        var nat = ruleset.Find("nat");
+        if (!packets.Any(p => p.Force is not null))
+        {
+            return;
+        }
+        // Every endpoint a KUBE-SEP chain DNATs to, gathered once rather than rescanned for each packet.
+        var endpoints = (ruleset.Find("nat")?.Chains ?? [])
+            .SelectMany(c => c.Rules)
+            .Select(r => r.Target)
+            .OfType<NatTarget>()
+            .Where(t => t.IsDestination && t.Port is not null)
+            .Select(t => (t.Address, Port: t.Port!.Value))
+            .ToHashSet();
         foreach (var packet in packets)
         {
-            if (packet.Force is { } force && (nat is null || !nat.Chains.Any(c => ForcedEndpointStatistic.DnatsTo(c, force.Address, force.Port))))
+            if (packet.Force is { } force && !endpoints.Contains((force.Address, force.Port)))
             {
                 problems.Add(Semantic($"/packets/{packet.Index}/forceEndpoint",
                     $"packets[{packet.Index}].forceEndpoint {force.Address}:{force.Port} is not an endpoint of any service in the objects"));

@@ -83,6 +83,4 @@ public sealed record ServicePort
             };
         }
     }
-
-    internal static string NameOf(V1Service service) => ClusterValidator.NameOf(service.Metadata);
 }

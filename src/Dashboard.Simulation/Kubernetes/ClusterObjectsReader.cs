@@ -138,7 +138,7 @@ public static class ClusterObjectsReader
                 $"malformed JSON at line {line}, byte {e.BytePositionInLine + 1}: {FirstSentence(e.Message)}", line, JsonPathPointer(e.Path))]);
         }
         var result = new List<(JsonNode?, ObjectLocation, string)>();
-        if (root is JsonObject list && IsList(list["kind"]))
+        if (root is JsonObject list && IsListKind((list["kind"] as JsonValue)?.ToString()))
         {
             if (list["items"] is not JsonArray items)
             {
@@ -159,8 +159,8 @@ public static class ClusterObjectsReader
     private static string? JsonPathPointer(string? path) =>
         path is null ? null : JsonObjectLocation.Append(string.Empty, JsonPathSegments(path));
 
-    private static bool IsList(JsonNode? kind) =>
-        kind is JsonValue value && value.ToString() is { } name && (name == "List" || name.EndsWith("List", StringComparison.Ordinal));
+    /// <summary>"List", or a typed list such as "ServiceList": kubectl prints several objects as one of these.</summary>
+    private static bool IsListKind(string? kind) => kind is not null && kind.EndsWith("List", StringComparison.Ordinal);
 
     private static List<(JsonNode?, ObjectLocation, string)> ReadYamlObjects(string text)
     {
@@ -184,7 +184,7 @@ public static class ClusterObjectsReader
             }
             if (document.RootNode is YamlMappingNode mapping &&
                 mapping.Children.TryGetValue(new YamlScalarNode("kind"), out var kind) &&
-                kind is YamlScalarNode { Value: { } kindName } && (kindName == "List" || kindName.EndsWith("List", StringComparison.Ordinal)))
+                kind is YamlScalarNode { Value: var kindName } && IsListKind(kindName))
             {
                 if (!mapping.Children.TryGetValue(new YamlScalarNode("items"), out var itemsNode) || itemsNode is not YamlSequenceNode items)
                 {
