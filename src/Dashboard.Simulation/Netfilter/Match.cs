@@ -1,4 +1,5 @@
 using System.Text;
+using Dashboard.Simulation.Netfilter.Matches;
 using Dashboard.Simulation.Packets;
 
 namespace Dashboard.Simulation.Netfilter;
@@ -79,6 +80,9 @@ public sealed class MatchContext
     public required IStatisticSource Statistic { get; set; }
     public required RecentTable Recent { get; init; }
     public IIpSetLookup? IpSets { get; init; }
+
+    /// <summary>The virtual service of the IPVS connection the packet belongs to (`-m ipvs`); null when IPVS has not handled it.</summary>
+    public IpvsVirtualService? IpvsVirtual { get; set; }
 
     /// <summary>Virtual time, for `-m recent --seconds`.</summary>
     public TimeSpan Now { get; set; }

@@ -7,7 +7,7 @@ namespace Dashboard.Simulation.Tests.Netfilter;
 public class IptablesRestoreParserTests
 {
     [Theory]
-    [InlineData("-m physdev --physdev-in eth0", "-m physdev", "unsupported match \"-m physdev\"")]
+    [InlineData("-m owner --uid-owner 0", "-m owner", "unsupported match \"-m owner\"")]
     [InlineData("-p tcp --syn", "--syn", "unsupported option \"--syn\"")]
     [InlineData("-p tcp --dport http", "http", "tcp: invalid port \"http\"")]
     [InlineData("-p tcp --dport 90:80", "90:80", "(min > max)")]
@@ -72,8 +72,8 @@ public class IptablesRestoreParserTests
     [Fact]
     public void Parse_UnsupportedMatch_MessageNamesTheMatch()
     {
-        var error = Assert.Throws<IptablesParseException>(() => IptablesRestoreParser.Parse("*filter\n:X - [0:0]\n-A X -m physdev --physdev-in eth0\nCOMMIT\n"));
-        Assert.Equal("line 3: unsupported match \"-m physdev\"", error.Message);
+        var error = Assert.Throws<IptablesParseException>(() => IptablesRestoreParser.Parse("*filter\n:X - [0:0]\n-A X -m owner --uid-owner 0\nCOMMIT\n"));
+        Assert.Equal("line 3: unsupported match \"-m owner\"", error.Message);
     }
 
     [Theory]
@@ -108,7 +108,7 @@ public class IptablesRestoreParserTests
     [Fact]
     public void Parse_TextReader_CountsLinesLikeTheStringOverload()
     {
-        var error = Assert.Throws<IptablesParseException>(() => IptablesRestoreParser.Parse(new StringReader("*filter\n:X - [0:0]\n-A X -m physdev\nCOMMIT\n")));
+        var error = Assert.Throws<IptablesParseException>(() => IptablesRestoreParser.Parse(new StringReader("*filter\n:X - [0:0]\n-A X -m owner\nCOMMIT\n")));
         Assert.Equal(3, error.Line);
     }
 

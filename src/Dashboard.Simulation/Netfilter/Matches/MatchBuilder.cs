@@ -30,6 +30,8 @@ internal abstract class MatchBuilder
         "recent" => new RecentMatch.Builder(),
         "set" => new SetMatch.Builder(),
         "multiport" => new MultiportMatch.Builder(),
+        "physdev" => new PhysDevMatch.Builder(),
+        "ipvs" => new IpvsMatch.Builder(),
         _ => null,
     };
 
