@@ -18,7 +18,7 @@ namespace Dashboard.Benchmarks;
 [ShortRunJob]
 public class IptablesPacketBenchmarks
 {
-    private IptablesDataplane _dataplane = null!;
+    private NodeDataplane _dataplane = null!;
     private Ipv4Address _lastClusterIp;
     private ushort _sourcePort = 1024;
     private Packet _ackPacket = null!;
@@ -35,7 +35,7 @@ public class IptablesPacketBenchmarks
         var objects = ScenarioCatalog.GenerateObjects(Services, 2);
         var node = NodeSettings.Default;
         var ruleset = NodeIptables.Build(objects, node);
-        _dataplane = new IptablesDataplane(ruleset, new NodeNetwork(node),
+        _dataplane = new NodeDataplane(ruleset, new NodeNetwork(node),
             new ConntrackTable(ConntrackSettings.KubeProxyNode(), seed: 1), new SeededStatistic(1), DataplaneCostModel.Default, seed: 1);
         _lastClusterIp = Ipv4Address.Parse(objects.Services[^1].Spec.ClusterIP);
 

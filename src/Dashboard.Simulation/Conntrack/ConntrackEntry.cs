@@ -35,11 +35,14 @@ public sealed class ConntrackEntry
     public bool DestinationNatDone { get; internal set; }
     public bool SourceNatDone { get; internal set; }
 
-    /// <summary>The original destination was rewritten (ctstate DNAT).</summary>
-    public bool IsDestinationNatted => Original.Destination != Reply.Source || Original.DestinationPort != Reply.SourcePort;
+    /// <summary>
+    /// IPS_DST_NAT: a NAT rule rewrote the original destination (ctstate DNAT). A status bit, not a tuple comparison:
+    /// IPVS (vs/conntrack=1) alters the reply tuple without it, so conntrack then never rewrites those packets itself.
+    /// </summary>
+    public bool IsDestinationNatted { get; internal set; }
 
-    /// <summary>The original source was rewritten (ctstate SNAT).</summary>
-    public bool IsSourceNatted => Original.Source != Reply.Destination || Original.SourcePort != Reply.DestinationPort;
+    /// <summary>IPS_SRC_NAT: a NAT rule rewrote the original source (ctstate SNAT).</summary>
+    public bool IsSourceNatted { get; internal set; }
 
     internal TupleNode OriginalNode { get; }
     internal TupleNode ReplyNode { get; }

@@ -140,12 +140,34 @@ public sealed class ConntrackTable
         }
     }
 
-    /// <summary>Rewrites the reply tuple after NAT; only allowed before the entry is confirmed, as in the kernel.</summary>
-    public static void SetReply(ConntrackEntry entry, ConnectionTuple reply)
+    /// <summary>
+    /// nf_nat_setup_info: a NAT rule's binding rewrites the reply tuple and sets IPS_DST_NAT or IPS_SRC_NAT, so
+    /// conntrack applies it to every later packet of the connection, both ways.
+    /// </summary>
+    public static void SetNatBinding(ConntrackEntry entry, ConnectionTuple reply, bool destination)
+    {
+        // Only a binding that changes the tuple sets the status bit (a MASQUERADE that keeps address and port does not).
+        var changed = entry.Reply != reply;
+        AlterReply(entry, reply);
+        if (changed && destination)
+        {
+            entry.IsDestinationNatted = true;
+        }
+        else if (changed)
+        {
+            entry.IsSourceNatted = true;
+        }
+    }
+
+    /// <summary>
+    /// nf_conntrack_alter_reply: only the reply tuple changes, no NAT status (how IPVS makes conntrack expect replies
+    /// from the real server). Only allowed before the entry is confirmed, as in the kernel.
+    /// </summary>
+    public static void AlterReply(ConntrackEntry entry, ConnectionTuple reply)
     {
         if (entry.Confirmed)
         {
-            throw new InvalidOperationException("the NAT binding of a confirmed connection cannot change");
+            throw new InvalidOperationException("the reply tuple of a confirmed connection cannot change");
         }
         entry.Reply = reply;
     }

@@ -18,5 +18,11 @@ public sealed record DataplaneCostModel
     public double RouteNs { get; init; } = 40;
     public double DeliverNs { get; init; } = 0;
 
+    /// <summary>IPVS: one hash and a short chain walk, like conntrack's; the scheduler and the transmit (a route lookup and a rewrite).</summary>
+    public double IpvsServiceLookupNs { get; init; } = 40;
+    public double IpvsConnectionLookupNs { get; init; } = 60;
+    public double IpvsScheduleNs { get; init; } = 100;
+    public double IpvsTransmitNs { get; init; } = 150;
+
     public static DataplaneCostModel Default { get; } = new();
 }

@@ -15,10 +15,15 @@ public enum PacketOrigin
 /// <summary>
 /// The node's addresses and routes, as the kernel's routing decision and `-m addrtype` see them: the node IP on
 /// eth0 (default route), its pods on per-pod veths with no address of their own (as ptp CNIs do, so MASQUERADE
-/// picks the node IP), and loopback.
+/// picks the node IP), loopback, and in IPVS mode the service addresses bound to the dummy interface kube-ipvs0
+/// (which makes them local: the kernel routes them to INPUT, where IPVS waits).
 /// </summary>
-public sealed class NodeNetwork(NodeSettings settings) : IAddressTypes
+public sealed class NodeNetwork(NodeSettings settings, IEnumerable<Ipv4Address>? dummyAddresses = null) : IAddressTypes
 {
+    public const string IpvsDummyInterface = "kube-ipvs0";
+
+    private readonly HashSet<Ipv4Address> _dummyAddresses = [.. dummyAddresses ?? []];
+
     private static readonly Ipv4Prefix Loopback = Ipv4Prefix.Parse("127.0.0.0/8");
     private static readonly Ipv4Prefix MulticastRange = Ipv4Prefix.Parse("224.0.0.0/4");
 
@@ -28,7 +33,7 @@ public sealed class NodeNetwork(NodeSettings settings) : IAddressTypes
 
     public AddressType TypeOf(Ipv4Address address)
     {
-        if (address == Settings.Ip || Loopback.Contains(address))
+        if (address == Settings.Ip || Loopback.Contains(address) || _dummyAddresses.Contains(address))
         {
             return AddressType.Local;
         }

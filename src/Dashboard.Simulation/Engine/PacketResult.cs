@@ -30,4 +30,22 @@ public sealed class PacketResult
 
     /// <summary>The KUBE-SEP endpoint chosen by DNAT, if any.</summary>
     public string? DnatTo { get; set; }
+
+    /// <summary>False for a DR or TUN reply, which goes from the real server straight to the client.</summary>
+    public bool SeenByNode { get; set; } = true;
+
+    /// <summary>IPVS mode: what IPVS did; null in iptables mode.</summary>
+    public IpvsStep? Ipvs { get; set; }
+}
+
+/// <summary>What IPVS did with one packet, filled in as it happens.</summary>
+public sealed class IpvsStep
+{
+    public IpvsServiceView? Service { get; set; }
+    public IpvsSchedulerView? Scheduler { get; set; }
+    public IpvsConnectionView? Connection { get; set; }
+    public IpvsForwardView? Forward { get; set; }
+
+    /// <summary>How many TRACE entries came before IPVS took the packet at LOCAL_IN (the rest are OUTPUT and POSTROUTING).</summary>
+    public int? TraceEntriesBefore { get; set; }
 }

@@ -55,7 +55,7 @@ public static class TraceRunner
             throw new InputException(problems);
         }
 
-        var dataplane = IptablesDataplane.ForNode(objects!, node!, request.Seed);
+        var dataplane = NodeDataplane.ForIptablesNode(objects!, node!, request.Seed);
         CheckForcedEndpoints(dataplane.Ruleset, packets, problems);
         if (problems.Count > 0)
         {
@@ -80,13 +80,23 @@ public static class TraceRunner
         return new TraceResult(objects!.Warnings, results);
     }
 
-    public static PacketTraceResult ToView(PacketResult result) => new(
-        result.Trace,
-        result.RulesEvaluated,
-        new ConntrackView(CtStateName(result.CtState), result.TcpState?.Name()),
-        HeadersView.Of(result.HeadersAfter),
-        new OutcomeView(result.Outcome.ToString().ToLowerInvariant(), result.Outcome == OutcomeKind.Delivered ? result.To : null, result.Reason),
-        result.Events);
+    public static PacketTraceResult ToView(PacketResult result)
+    {
+        // In IPVS mode `trace` ends where IPVS takes the packet at INPUT; what it meets afterwards is the IPVS view's.
+        var split = result.Ipvs?.TraceEntriesBefore ?? result.Trace.Count;
+        var ipvs = result.Ipvs is { } step
+            ? new IpvsView(step.Service, step.Scheduler, step.Connection, step.Forward, result.Trace[split..])
+            : null;
+        return new PacketTraceResult(
+            split == result.Trace.Count ? result.Trace : result.Trace[..split],
+            result.RulesEvaluated,
+            new ConntrackView(CtStateName(result.CtState), result.TcpState?.Name()),
+            HeadersView.Of(result.HeadersAfter),
+            new OutcomeView(result.Outcome.ToString().ToLowerInvariant(), result.Outcome == OutcomeKind.Delivered ? result.To : null, result.Reason),
+            result.SeenByNode,
+            ipvs,
+            result.Events);
+    }
 
     private static string CtStateName(CtState state) => state switch
     {

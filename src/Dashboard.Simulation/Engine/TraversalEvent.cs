@@ -20,6 +20,12 @@ namespace Dashboard.Simulation.Engine;
 [JsonDerivedType(typeof(Delivered), "delivered")]
 [JsonDerivedType(typeof(Dropped), "dropped")]
 [JsonDerivedType(typeof(Rejected), "rejected")]
+[JsonDerivedType(typeof(IpvsServiceLookup), "ipvsServiceLookup")]
+[JsonDerivedType(typeof(IpvsConnectionLookup), "ipvsConnectionLookup")]
+[JsonDerivedType(typeof(IpvsScheduled), "ipvsScheduled")]
+[JsonDerivedType(typeof(IpvsForwarded), "ipvsForwarded")]
+[JsonDerivedType(typeof(ConntrackAltered), "conntrackAltered")]
+[JsonDerivedType(typeof(DirectReply), "directReply")]
 public abstract record TraversalEvent(double CostNs);
 
 /// <summary>The packet reached a netfilter hook.</summary>
@@ -71,3 +77,37 @@ public sealed record Dropped(string Reason, double CostNs) : TraversalEvent(Cost
 
 /// <summary>The packet was rejected: dropped, and an ICMP error (or TCP reset) sent back.</summary>
 public sealed record Rejected(string Reason, double CostNs) : TraversalEvent(CostNs);
+
+/// <summary>IPVS hashed &lt;protocol, address, port&gt; into its 256-bucket service table and searched that bucket.</summary>
+public sealed record IpvsServiceLookup(string Service, bool Hit, int Bucket, int ChainLength, double CostNs) : TraversalEvent(CostNs);
+
+/// <summary>
+/// IPVS searched its connection table (in: ip_vs_conn_in_get for a client packet; out: ip_vs_conn_out_get for a reply),
+/// with the outcome in words, the bucket, its chain length, and the entry's state afterwards.
+/// </summary>
+public sealed record IpvsConnectionLookup(string Direction, string Tuple, string Result, int Bucket, int ChainLength, string? State, double CostNs)
+    : TraversalEvent(CostNs);
+
+/// <summary>The scheduler picked a real server for a new connection, and why.</summary>
+public sealed record IpvsScheduled(string Scheduler, string RealServer, string Reason, double CostNs) : TraversalEvent(CostNs);
+
+/// <summary>IPVS transmitted the packet to the real server by NAT, DR or TUN: the headers before and after.</summary>
+public sealed record IpvsForwarded(
+    string Method,
+    string RealServer,
+    [property: JsonIgnore] PacketHeaders BeforeHeaders,
+    [property: JsonIgnore] PacketHeaders AfterHeaders,
+    double CostNs) : TraversalEvent(CostNs)
+{
+    public HeadersView Before => HeadersView.Of(BeforeHeaders);
+    public HeadersView After => HeadersView.Of(AfterHeaders);
+}
+
+/// <summary>
+/// IPVS (net.ipv4.vs.conntrack=1) rewrote the conntrack entry's reply tuple so replies from the real server match it:
+/// IPVS connections are tracked by conntrack too.
+/// </summary>
+public sealed record ConntrackAltered(string Reply, double CostNs) : TraversalEvent(CostNs);
+
+/// <summary>A DR or TUN real server answered the client directly: the node never saw this packet.</summary>
+public sealed record DirectReply(string Method, string RealServer, string Reason, double CostNs) : TraversalEvent(CostNs);

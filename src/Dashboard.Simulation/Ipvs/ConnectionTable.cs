@@ -160,10 +160,7 @@ public sealed class ConnectionTable
         foreach (var entry in chain)
         {
             compared++;
-            if (!entry.IsTemplate &&
-                entry.ClientPort == clientToVirtual.SourcePort && entry.VirtualPort == clientToVirtual.DestinationPort &&
-                entry.ClientAddress == clientToVirtual.Source && entry.VirtualAddress == clientToVirtual.Destination &&
-                entry.Protocol == clientToVirtual.Protocol)
+            if (IsClientSide(entry, clientToVirtual))
             {
                 if (entry.Service is { } service && !service.IsAvailable(entry.Server))
                 {
@@ -179,6 +176,23 @@ public sealed class ConnectionTable
         }
         return new ConnectionLookup(null, ConnectionLookupOutcome.Miss, bucket, chainLength, compared);
     }
+
+    /// <summary>
+    /// The entry for a client-side tuple, without ip_vs_in's side effects: for the simulator to recognise a DR or TUN
+    /// real server's direct reply, which the kernel never sees.
+    /// </summary>
+    public IpvsConnection? Find(ConnectionTuple clientToVirtual, TimeSpan now)
+    {
+        Advance(now);
+        return _buckets[BucketOf(clientToVirtual.Protocol, clientToVirtual.Source, clientToVirtual.SourcePort)]
+            .Find(e => IsClientSide(e, clientToVirtual));
+    }
+
+    private static bool IsClientSide(IpvsConnection entry, ConnectionTuple clientToVirtual) =>
+        !entry.IsTemplate &&
+        entry.ClientPort == clientToVirtual.SourcePort && entry.VirtualPort == clientToVirtual.DestinationPort &&
+        entry.ClientAddress == clientToVirtual.Source && entry.VirtualAddress == clientToVirtual.Destination &&
+        entry.Protocol == clientToVirtual.Protocol;
 
     /// <summary>
     /// ip_vs_conn_out_get for a reply from a real server to a client (NAT): it hashes the packet's destination (the

@@ -22,8 +22,39 @@ public sealed class Packet
     public string? InInterface { get; set; }
     public string? OutInterface { get; set; }
 
-    public PacketHeaders Headers => new(Protocol, Source, SourcePort, Destination, DestinationPort, TcpFlags, Mark);
+    /// <summary>The Ethernet header, where the mode at hand changes it (IPVS direct routing rewrites only this).</summary>
+    public EthernetHeader? Ethernet { get; set; }
+
+    /// <summary>The outer IP header of an IPIP-encapsulated packet (IPVS tunnelling); null for a plain packet.</summary>
+    public OuterIpHeader? Outer { get; set; }
+
+    public PacketHeaders Headers => new(Protocol, Source, SourcePort, Destination, DestinationPort, TcpFlags, Mark, Ethernet, Outer);
 }
+
+/// <summary>Source and destination MAC addresses, written as `ip link` prints them.</summary>
+public readonly record struct EthernetHeader(string Source, string Destination)
+{
+    /// <summary>
+    /// A pod's MAC as the standard CNI plugins derive it from the pod IP: 0a:58 followed by the four address bytes.
+    /// </summary>
+    public static string PodMac(Ipv4Address address) => Mac(0x0a, 0x58, address);
+
+    /// <summary>
+    /// A node NIC's MAC. Real NICs have burned-in addresses; the simulator MODELS one as the locally administered
+    /// 02:00 followed by the node IP's bytes, so every address shown is stable and traceable to its host.
+    /// </summary>
+    public static string NodeMac(Ipv4Address address) => Mac(0x02, 0x00, address);
+
+    private static string Mac(byte first, byte second, Ipv4Address address)
+    {
+        var v = address.Value;
+        return string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"{first:x2}:{second:x2}:{v >> 24:x2}:{(v >> 16) & 0xFF:x2}:{(v >> 8) & 0xFF:x2}:{v & 0xFF:x2}");
+    }
+}
+
+/// <summary>An outer IPv4 header put around a packet (IPIP: protocol 4, director to real server).</summary>
+public readonly record struct OuterIpHeader(Ipv4Address Source, Ipv4Address Destination, IpProtocol Protocol = IpProtocol.IpInIp);
 
 /// <summary>An immutable snapshot of a packet's headers, taken before and after each rewrite.</summary>
 public readonly record struct PacketHeaders(
@@ -33,4 +64,6 @@ public readonly record struct PacketHeaders(
     Ipv4Address Destination,
     ushort DestinationPort,
     TcpFlags TcpFlags,
-    uint Mark);
+    uint Mark,
+    EthernetHeader? Ethernet = null,
+    OuterIpHeader? Outer = null);

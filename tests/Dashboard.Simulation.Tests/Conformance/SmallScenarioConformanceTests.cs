@@ -110,7 +110,7 @@ public sealed class SmallScenarioConformanceTests
         var kernelTrace = (await lab.SendTcpSynAsync(LabClient.External, 40010, "192.168.1.10", 30080, ct)).Syn.Entries;
         var kernel = Assert.Single(await lab.ListConntrackAsync(ct));
 
-        var dataplane = IptablesDataplane.ForNode(Objects, Node, seed: 1);
+        var dataplane = NodeDataplane.ForIptablesNode(Objects, Node, seed: 1);
         var choice = KernelChoice(kernelTrace)!.Split(':');
         dataplane.Process(new Packets.Packet
         {

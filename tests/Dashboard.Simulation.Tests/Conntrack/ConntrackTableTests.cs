@@ -22,7 +22,7 @@ public class ConntrackTableTests
         var entry = table.CreateUnconfirmed(Syn, TimeSpan.Zero);
         table.Track(entry, TcpFlags.Syn, isReply: false, TimeSpan.Zero);
         // DNAT to a backend: the reply will come from the backend, addressed to the client.
-        ConntrackTable.SetReply(entry, new ConnectionTuple(IpProtocol.Tcp, Ipv4Address.Parse("10.244.1.2"), 8080, Syn.Source, Syn.SourcePort));
+        ConntrackTable.SetNatBinding(entry, new ConnectionTuple(IpProtocol.Tcp, Ipv4Address.Parse("10.244.1.2"), 8080, Syn.Source, Syn.SourcePort), destination: true);
         table.Confirm(entry);
 
         var reply = table.Lookup(entry.Reply, TimeSpan.Zero);

@@ -12,14 +12,16 @@ namespace Dashboard.Simulation.Engine;
 /// A Linux node's IPv4 path through netfilter, walked the way the kernel does it: the hooks in order, each running
 /// its tables by priority (raw, conntrack, mangle, nat, filter), conntrack before everything else, the nat table only
 /// for a connection's first packet (later packets reuse the stored binding), the routing decision between PREROUTING
-/// and INPUT/FORWARD, and confirmation of new connections as the packet leaves.
+/// and INPUT/FORWARD, and confirmation of new connections as the packet leaves. In IPVS mode an
+/// <see cref="IpvsDirector"/> sits at LOCAL_IN (after filter INPUT) and FORWARD, where the kernel registers IPVS.
 /// </summary>
-public sealed class IptablesDataplane
+public sealed partial class NodeDataplane
 {
     private const int MaxJumpDepth = 64;
 
     private readonly Ruleset _ruleset;
     private readonly NodeNetwork _network;
+    private readonly IpvsDirector? _ipvs;
     private readonly DataplaneCostModel _cost;
     private readonly Random _portRandom;
     private readonly MatchContext _context;
@@ -30,10 +32,12 @@ public sealed class IptablesDataplane
     /// <summary>Each rule's iptables-save text, formatted once: events quote it for every packet that matches it.</summary>
     private readonly Dictionary<Rule, string> _ruleText = new(ReferenceEqualityComparer.Instance);
 
-    public IptablesDataplane(Ruleset ruleset, NodeNetwork network, ConntrackTable conntrack, IStatisticSource statistic, DataplaneCostModel cost, int seed)
+    public NodeDataplane(Ruleset ruleset, NodeNetwork network, ConntrackTable conntrack, IStatisticSource statistic, DataplaneCostModel cost, int seed,
+        IpvsDirector? ipvs = null, IIpSetLookup? ipSets = null)
     {
         _ruleset = ruleset;
         _network = network;
+        _ipvs = ipvs;
         Conntrack = conntrack;
         _cost = cost;
         DefaultStatistic = statistic;
@@ -44,6 +48,7 @@ public sealed class IptablesDataplane
             AddressTypes = network,
             Statistic = statistic,
             Recent = new RecentTable(),
+            IpSets = ipSets,
         };
     }
 
@@ -51,14 +56,18 @@ public sealed class IptablesDataplane
     /// A node running kube-proxy in iptables mode for these objects: its ruleset, kube-proxy's conntrack settings, and
     /// the seed that decides every random draw (statistic matches, --random-fully ports, conntrack's hash).
     /// </summary>
-    public static IptablesDataplane ForNode(ClusterObjects objects, NodeSettings node, long seed)
+    public static NodeDataplane ForIptablesNode(ClusterObjects objects, NodeSettings node, long seed)
     {
         var seed32 = unchecked((int)seed);
-        return new IptablesDataplane(NodeIptables.Build(objects, node), new NodeNetwork(node),
+        return new NodeDataplane(NodeIptables.Build(objects, node), new NodeNetwork(node),
             new ConntrackTable(ConntrackSettings.KubeProxyNode(), unchecked((ulong)seed)), new SeededStatistic(seed32), DataplaneCostModel.Default, seed32);
     }
 
     public ConntrackTable Conntrack { get; }
+
+    /// <summary>IPVS mode's director; null in iptables mode.</summary>
+    public IpvsDirector? Ipvs => _ipvs;
+    public NodeNetwork Network => _network;
     public IStatisticSource DefaultStatistic { get; }
     public RecentTable Recent => _context.Recent;
     public Ruleset Ruleset => _ruleset;
@@ -72,9 +81,17 @@ public sealed class IptablesDataplane
         _context.Packet = packet;
         _context.Now = now;
         _context.Statistic = statistic ?? DefaultStatistic;
+        _context.IpvsVirtual = null;
 
         var walk = new Walk(this, packet, result, now);
-        walk.Run();
+        if (_ipvs?.DirectReplyTo(packet, now) is { } connection)
+        {
+            walk.DirectReply(connection);
+        }
+        else
+        {
+            walk.Run();
+        }
 
         result.HeadersAfter = packet.Headers;
         result.TcpState = result.Connection is { Protocol: IpProtocol.Tcp } c ? c.TcpState : null;
@@ -82,7 +99,7 @@ public sealed class IptablesDataplane
     }
 
     /// <summary>One packet's traversal: holds its connection and the rules it has cost so far.</summary>
-    private sealed class Walk(IptablesDataplane dataplane, Packet packet, PacketResult result, TimeSpan now)
+    private sealed partial class Walk(NodeDataplane dataplane, Packet packet, PacketResult result, TimeSpan now)
     {
         private readonly DataplaneCostModel _cost = dataplane._cost;
 
@@ -105,8 +122,15 @@ public sealed class IptablesDataplane
             {
                 Add(new Routed("local", "lo", _cost.RouteNs));
                 Enter(NetfilterHook.Input);
-                if (!RunTable("mangle", NetfilterHook.Input) || !RunTable("filter", NetfilterHook.Input) ||
-                    !RunNat(NetfilterHook.Input, destination: false) || !Confirm())
+                if (!RunTable("mangle", NetfilterHook.Input) || !RunTable("filter", NetfilterHook.Input))
+                {
+                    return;
+                }
+                if (dataplane._ipvs is not null && IpvsLocalIn())
+                {
+                    return; // IPVS took the packet: forwarded to a real server, or dropped
+                }
+                if (!RunNat(NetfilterHook.Input, destination: false) || !Confirm())
                 {
                     return;
                 }
@@ -119,6 +143,10 @@ public sealed class IptablesDataplane
             if (!RunTable("mangle", NetfilterHook.Forward) || !RunTable("filter", NetfilterHook.Forward))
             {
                 return;
+            }
+            if (dataplane._ipvs is not null)
+            {
+                IpvsForwardReply();
             }
             Enter(NetfilterHook.Postrouting);
             if (!RunTable("mangle", NetfilterHook.Postrouting) || !RunNat(NetfilterHook.Postrouting, destination: false) || !Confirm())
@@ -216,6 +244,12 @@ public sealed class IptablesDataplane
         private void ApplyStoredBinding(bool destination)
         {
             var entry = _entry!;
+            // nf_nat_packet: a manipulation applies only when the entry's NAT status says so (IPS_DST_NAT for the
+            // original direction's destination, IPS_SRC_NAT for its reply's), not whenever the tuples differ.
+            if (!(destination != _isReply ? entry.IsDestinationNatted : entry.IsSourceNatted))
+            {
+                return;
+            }
             var before = packet.Headers;
             string kind;
             if (destination)
@@ -259,10 +293,10 @@ public sealed class IptablesDataplane
             return true;
         }
 
-        private void Deliver(string via)
+        private void Deliver(string via, string? to = null)
         {
             result.Outcome = OutcomeKind.Delivered;
-            result.To = Endpoint(packet.Destination, packet.DestinationPort);
+            result.To = to ?? Endpoint(packet.Destination, packet.DestinationPort);
             Add(new Delivered(result.To, via, _cost.DeliverNs));
         }
 
@@ -415,12 +449,12 @@ public sealed class IptablesDataplane
                     ? (ushort)dataplane._portRandom.Next(1024, 65536)
                     : packet.SourcePort);
             }
-            ConntrackTable.SetReply(entry, new ConnectionTuple(packet.Protocol, entry.Reply.Source, entry.Reply.SourcePort,
+            ConntrackTable.SetNatBinding(entry, new ConnectionTuple(packet.Protocol, entry.Reply.Source, entry.Reply.SourcePort,
                 entry.Reply.Destination, entry.Reply.DestinationPort) switch
             {
                 var reply when destination => reply with { Source = packet.Destination, SourcePort = packet.DestinationPort },
                 var reply => reply with { Destination = packet.Source, DestinationPort = packet.SourcePort },
-            });
+            }, destination);
             SetCtState(result.CtState);
             Add(new NatApplied(by, "rule", before, packet.Headers, _cost.NatNs));
         }

@@ -1,0 +1,268 @@
+using System.Globalization;
+using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.Ipvs;
+using Dashboard.Simulation.Netfilter;
+using Dashboard.Simulation.Netfilter.Matches;
+using Dashboard.Simulation.Packets;
+
+namespace Dashboard.Simulation.Engine;
+
+public sealed partial class NodeDataplane
+{
+    /// <summary>IPVS's part of a packet's walk, at the hooks where the kernel registers it (ip_vs_core.c's ip_vs_ops).</summary>
+    private sealed partial class Walk
+    {
+        private IpvsStep Step => result.Ipvs ??= new IpvsStep();
+
+        /// <summary>
+        /// ip_vs_remote_request4 at LOCAL_IN (priority NF_IP_PRI_NAT_SRC - 1, so filter INPUT has already run): the
+        /// connection table first; only a miss consults the service table and the scheduler. True when IPVS took the
+        /// packet (sent on to a real server, or dropped); false when it belongs to the local stack.
+        /// </summary>
+        private bool IpvsLocalIn()
+        {
+            var ipvs = dataplane._ipvs!;
+            if (packet.Protocol is not (IpProtocol.Tcp or IpProtocol.Udp))
+            {
+                return false;
+            }
+            var tuple = ConnectionTuple.Of(packet);
+            var lookup = ipvs.Connections.LookupIn(tuple, now);
+            IpvsConnection connection;
+            switch (lookup.Outcome)
+            {
+                case ConnectionLookupOutcome.Hit:
+                    connection = lookup.Connection!;
+                    break;
+                case ConnectionLookupOutcome.ExpiredNoDestination:
+                    AddConnectionLookup("in", tuple, lookup, $"hit, but real server {lookup.Connection!.Server} was removed: expire_nodest_conn=1 expires the entry now");
+                    return IpvsDrop($"IPVS: real server {lookup.Connection.Server} is gone; expire_nodest_conn=1 expired the connection and dropped this packet (the client's next SYN is scheduled afresh)");
+                case ConnectionLookupOutcome.DestinationUnavailable:
+                    AddConnectionLookup("in", tuple, lookup, $"hit, but real server {lookup.Connection!.Server} was removed");
+                    return IpvsDrop($"IPVS: real server {lookup.Connection.Server} is gone and expire_nodest_conn=0: the packet is silently dropped until the entry times out");
+                default:
+                    // tcp_conn_schedule only schedules a SYN (sloppy_tcp=0) that is not a RST; anything else is not IPVS's business.
+                    if (packet.Protocol == IpProtocol.Tcp && ((packet.TcpFlags & TcpFlags.Syn) == 0 || (packet.TcpFlags & TcpFlags.Rst) != 0))
+                    {
+                        AddConnectionLookup("in", tuple, lookup, "miss; not a SYN, so IPVS does not schedule it and the local stack gets it");
+                        return false;
+                    }
+                    AddConnectionLookup("in", tuple, lookup, "miss");
+                    if (Schedule(ipvs, tuple, out var taken) is not { } scheduled)
+                    {
+                        return taken;
+                    }
+                    connection = scheduled;
+                    break;
+            }
+
+            ipvs.Connections.Process(connection, IpvsDirection.Input, packet.TcpFlags, packet.Length, now);
+            if (lookup.Outcome == ConnectionLookupOutcome.Hit)
+            {
+                AddConnectionLookup("in", tuple, lookup, "hit: no scheduling, the entry decides", connection);
+            }
+            Step.Connection = new IpvsConnectionView(lookup.Found, "in", connection.Bucket, ipvs.Connections.ChainLength(connection.Bucket),
+                connection.State.ToIpvsName(), connection.RemainingSeconds(now));
+            Step.TraceEntriesBefore = result.Trace.Count;
+            Transmit(connection);
+            return true;
+        }
+
+        /// <summary>
+        /// ip_vs_service_find, then ip_vs_schedule: the new connection, or null with <paramref name="taken"/> saying
+        /// whether IPVS rejected the packet (a service without a usable server) or left it to the local stack.
+        /// </summary>
+        private IpvsConnection? Schedule(IpvsDirector ipvs, ConnectionTuple tuple, out bool taken)
+        {
+            var service = ipvs.Services.Lookup(packet.Protocol, packet.Destination, packet.DestinationPort);
+            var name = string.Create(CultureInfo.InvariantCulture,
+                $"{IpvsadmFormatter.ProtocolName(packet.Protocol)} {packet.Destination}:{packet.DestinationPort}");
+            Add(new IpvsServiceLookup(name, service.Found, service.Bucket, service.ChainLength, _cost.IpvsServiceLookupNs));
+            Step.Service = new IpvsServiceView(service.Found, service.Found ? name : null, service.Bucket, service.ChainLength);
+            if (service.Service is not { } virtualService)
+            {
+                taken = false; // a local address but no virtual service: the local stack gets it
+                return null;
+            }
+            var scheduled = ipvs.Connections.Schedule(virtualService, tuple, now);
+            if (scheduled.Connection is null)
+            {
+                // ip_vs_leave: no real server can take it; IPVS answers ICMP port unreachable (even for TCP) and drops.
+                result.Outcome = OutcomeKind.Rejected;
+                result.Reason = $"IPVS: {name} has no real server that can take a new connection ({virtualService.Servers.Count} real servers, none available): ICMP port unreachable";
+                Add(new Rejected(result.Reason, 0));
+                taken = true;
+                return null;
+            }
+            var decision = scheduled.Decision!;
+            var scheduler = virtualService.Scheduler.Name;
+            Add(new IpvsScheduled(scheduler, decision.Server.ToString(), decision.Reason, _cost.IpvsScheduleNs));
+            Step.Scheduler = new IpvsSchedulerView(scheduler, decision.Server.ToString(), decision.Reason,
+                scheduled.Persistence == PersistenceOutcome.NotPersistent ? null : PersistenceName(scheduled.Persistence));
+            taken = true;
+            return scheduled.Connection;
+        }
+
+        private static string PersistenceName(PersistenceOutcome outcome) => outcome switch
+        {
+            PersistenceOutcome.TemplateCreated => "template created",
+            PersistenceOutcome.TemplateHit => "template hit",
+            _ => "template invalidated, new one created",
+        };
+
+        /// <summary>ip_vs_nat_xmit, ip_vs_dr_xmit or ip_vs_tunnel_xmit, then the packet's way out of the node.</summary>
+        private void Transmit(IpvsConnection connection)
+        {
+            var ipvs = dataplane._ipvs!;
+            var before = packet.Headers;
+            var realServer = Endpoint(connection.DestinationAddress, connection.DestinationPort);
+            dataplane._context.IpvsVirtual = new IpvsVirtualService(connection.Protocol, connection.VirtualAddress, connection.VirtualPort);
+            switch (connection.Method)
+            {
+                case ForwardingMethod.Masquerade:
+                    packet.Destination = connection.DestinationAddress;
+                    packet.DestinationPort = connection.DestinationPort;
+                    AddForwarded(connection, before, realServer);
+                    if (_entry is { Confirmed: false } entry)
+                    {
+                        // ip_vs_update_conntrack: replies will come from the real server; no NAT status is set.
+                        ConntrackTable.AlterReply(entry, new ConnectionTuple(packet.Protocol, packet.Destination, packet.DestinationPort,
+                            entry.Reply.Destination, entry.Reply.DestinationPort));
+                        Add(new ConntrackAltered(Describe(entry.Reply), _cost.NatNs));
+                    }
+                    SendOn(connection.DestinationAddress, realServer);
+                    break;
+                case ForwardingMethod.DirectRouting:
+                    // Only the frame changes: from the director's NIC to the real server's MAC, which owns the VIP on lo.
+                    packet.Ethernet = new EthernetHeader(EthernetHeader.NodeMac(ipvs.NodeAddress),
+                        IpvsDirector.MacOf(connection.DestinationAddress, dataplane._network.Settings.ClusterCidr));
+                    AddForwarded(connection, before, realServer);
+                    SendOn(connection.DestinationAddress, realServer);
+                    break;
+                default:
+                    // ip_vs_tunnel_xmit_prepare confirms the inner packet's entry, then the outer packet is a new one.
+                    Confirm();
+                    var outer = new Packet
+                    {
+                        Protocol = IpProtocol.IpInIp,
+                        Source = ipvs.NodeAddress,
+                        Destination = connection.DestinationAddress,
+                        Mark = packet.Mark,
+                        Length = packet.Length + 20,
+                    };
+                    packet.Outer = new OuterIpHeader(outer.Source, outer.Destination);
+                    AddForwarded(connection, before, realServer);
+                    var inner = (result.Connection, result.CtState);
+                    var outerWalk = new Walk(dataplane, outer, result, now);
+                    dataplane._context.Packet = outer;
+                    outerWalk.SendLocallyGenerated(realServer);
+                    dataplane._context.Packet = packet;
+                    packet.Outer = new OuterIpHeader(outer.Source, outer.Destination);
+                    (result.Connection, result.CtState) = inner;
+                    break;
+            }
+            var after = packet.Headers;
+            Step.Forward = new IpvsForwardView(IpvsDirector.MethodName(connection.Method), HeadersView.Of(before), HeadersView.Of(after),
+                after.Outer is { } o ? new OuterView(o.Protocol.ToName(), o.Source.ToString(), o.Destination.ToString()) : null);
+        }
+
+        private void AddForwarded(IpvsConnection connection, PacketHeaders before, string realServer) =>
+            Add(new IpvsForwarded(IpvsDirector.MethodName(connection.Method), realServer, before, packet.Headers, _cost.IpvsTransmitNs));
+
+        /// <summary>
+        /// ip_vs_send_or_cont: NF_HOOK(LOCAL_OUT) with the route to the real server, then POSTROUTING. The packet keeps
+        /// its conntrack entry, so conntrack does not look it up again; nat OUTPUT has nothing to do for it.
+        /// </summary>
+        private void SendOn(Ipv4Address nextHop, string realServer)
+        {
+            packet.OutInterface = dataplane._network.OutInterface(nextHop);
+            Add(new Routed("output", packet.OutInterface, _cost.RouteNs));
+            Enter(NetfilterHook.Output);
+            if (!RunTable("mangle", NetfilterHook.Output) || !RunNat(NetfilterHook.Output, destination: true) ||
+                !RunTable("filter", NetfilterHook.Output))
+            {
+                return;
+            }
+            Enter(NetfilterHook.Postrouting);
+            if (!RunTable("mangle", NetfilterHook.Postrouting) || !RunNat(NetfilterHook.Postrouting, destination: false) || !Confirm())
+            {
+                return;
+            }
+            Deliver(packet.OutInterface, realServer);
+        }
+
+        /// <summary>ip_local_out for a packet the node builds itself (the IPIP outer packet): conntrack, OUTPUT, POSTROUTING.</summary>
+        private void SendLocallyGenerated(string deliverTo)
+        {
+            packet.OutInterface = dataplane._network.OutInterface(packet.Destination);
+            Add(new Routed("output", packet.OutInterface, _cost.RouteNs));
+            Enter(NetfilterHook.Output);
+            if (!RunTable("raw", NetfilterHook.Output) || !TrackConnection() || !RunTable("mangle", NetfilterHook.Output) ||
+                !RunNat(NetfilterHook.Output, destination: true) || !RunTable("filter", NetfilterHook.Output))
+            {
+                return;
+            }
+            Enter(NetfilterHook.Postrouting);
+            if (!RunTable("mangle", NetfilterHook.Postrouting) || !RunNat(NetfilterHook.Postrouting, destination: false) || !Confirm())
+            {
+                return;
+            }
+            Deliver(packet.OutInterface, deliverTo);
+        }
+
+        /// <summary>
+        /// ip_vs_reply4 at FORWARD (priority 100, after filter FORWARD): a NAT real server's reply gets the virtual
+        /// service's address back as its source. Every forwarded TCP or UDP packet costs this lookup.
+        /// </summary>
+        private void IpvsForwardReply()
+        {
+            var ipvs = dataplane._ipvs!;
+            if (packet.Protocol is not (IpProtocol.Tcp or IpProtocol.Udp))
+            {
+                return;
+            }
+            var tuple = ConnectionTuple.Of(packet);
+            var lookup = ipvs.Connections.LookupOut(tuple, now);
+            if (lookup.Connection is not { Method: ForwardingMethod.Masquerade } connection)
+            {
+                AddConnectionLookup("out", tuple, lookup, "miss: not a reply of an IPVS connection");
+                return;
+            }
+            var before = packet.Headers;
+            packet.Source = connection.VirtualAddress;
+            packet.SourcePort = connection.VirtualPort;
+            ipvs.Connections.Process(connection, IpvsDirection.Output, packet.TcpFlags, packet.Length, now);
+            AddConnectionLookup("out", tuple, lookup, "hit: a reply from the real server", connection);
+            Add(new NatApplied("un-DNAT", "ipvs", before, packet.Headers, _cost.IpvsTransmitNs));
+            Step.Connection = new IpvsConnectionView(true, "out", lookup.Bucket, lookup.ChainLength,
+                connection.State.ToIpvsName(), connection.RemainingSeconds(now));
+        }
+
+        /// <summary>A DR or TUN real server's reply: it goes from the real server to the client, around the node.</summary>
+        public void DirectReply(IpvsConnection connection)
+        {
+            result.SeenByNode = false;
+            var method = IpvsDirector.MethodName(connection.Method);
+            var realServer = connection.Server.ToString();
+            Add(new DirectReply(method, realServer,
+                $"{method}: {connection.DestinationAddress} owns {connection.VirtualAddress} on a non-ARPing interface and answers " +
+                $"{packet.Destination} directly from it; the node never sees this packet (ipvsadm --stats shows no OutPkts)", 0));
+            result.Ipvs = new IpvsStep
+            {
+                Connection = new IpvsConnectionView(true, "direct", connection.Bucket, dataplane._ipvs!.Connections.ChainLength(connection.Bucket),
+                    connection.State.ToIpvsName(), connection.RemainingSeconds(now)),
+            };
+            Deliver("the real server's own route", Endpoint(packet.Destination, packet.DestinationPort));
+        }
+
+        private void AddConnectionLookup(string direction, ConnectionTuple tuple, ConnectionLookup lookup, string outcome, IpvsConnection? connection = null) =>
+            Add(new IpvsConnectionLookup(direction, Describe(tuple), outcome, lookup.Bucket, lookup.ChainLength,
+                connection?.State.ToIpvsName(), _cost.IpvsConnectionLookupNs));
+
+        private bool IpvsDrop(string reason)
+        {
+            Drop(reason);
+            return true;
+        }
+    }
+}
