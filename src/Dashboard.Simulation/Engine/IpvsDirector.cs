@@ -11,12 +11,114 @@ namespace Dashboard.Simulation.Engine;
 /// </summary>
 public sealed class IpvsDirector(ServiceTable services, ConnectionTable connections, Ipv4Address nodeAddress)
 {
-    public ServiceTable Services { get; private set; } = services;
+    public ServiceTable Services { get; } = services;
     public ConnectionTable Connections { get; } = connections;
     public Ipv4Address NodeAddress { get; } = nodeAddress;
 
-    /// <summary>A new sync replaced the virtual services (real servers already moved over by the proxier's sync).</summary>
-    internal void Replace(ServiceTable services) => Services = services;
+    /// <summary>Real servers kube-proxy set to weight 0 instead of deleting them, with when it did (graceful_termination.go).</summary>
+    private readonly List<(VirtualService Service, RealServer Server, TimeSpan Since)> _gracefulDeletes = [];
+
+    /// <summary>kube-proxy's rsCheckDeleteInterval: how often the graceful-termination loop retries its deletions.</summary>
+    public static readonly TimeSpan GracefulDeleteCheckInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// kube-proxy's IPVS sync against the kernel's current state: virtual services no longer wanted are deleted with
+    /// their real servers; wanted ones are added; a real server that disappeared is deleted at once when its service
+    /// is UDP or it has no connections, and otherwise set to weight 0 (graceful termination) so its connections finish
+    /// while it takes no new ones; one that came back while weight 0 is deleted and added again with weight 1.
+    /// Returns what changed, in words.
+    /// </summary>
+    public IReadOnlyList<string> Sync(ServiceTable desired, TimeSpan now)
+    {
+        var changes = new List<string>();
+        RetryGracefulDeletes(now, changes);
+        foreach (var service in Services.Services.ToList())
+        {
+            if (!desired.Lookup(service.Protocol, service.Address, service.Port).Found)
+            {
+                foreach (var server in service.Servers.ToList())
+                {
+                    service.RemoveServer(server.Address, server.Port);
+                }
+                _gracefulDeletes.RemoveAll(g => g.Service == service);
+                Services.Remove(service);
+                changes.Add($"deleted virtual service {service} and its real servers");
+            }
+        }
+        foreach (var wanted in desired.Services)
+        {
+            if (Services.Lookup(wanted.Protocol, wanted.Address, wanted.Port).Service is not { } current)
+            {
+                var added = new VirtualService(wanted.Protocol, wanted.Address, wanted.Port, wanted.Scheduler);
+                if (wanted.IsPersistent)
+                {
+                    added.SetPersistence(wanted.PersistenceTimeoutSeconds);
+                }
+                foreach (var server in wanted.Servers)
+                {
+                    added.AddServer(server.Address, server.Port, server.Weight, server.Method);
+                }
+                Services.Add(added);
+                changes.Add($"added virtual service {added} with {added.Servers.Count} real servers");
+                continue;
+            }
+            foreach (var server in wanted.Servers)
+            {
+                var existing = current.FindServer(server.Address, server.Port);
+                if (existing is not null && !_gracefulDeletes.Exists(g => g.Server == existing))
+                {
+                    continue;
+                }
+                if (existing is not null)
+                {
+                    // MoveRSOutofGracefulDeleteList: delete, then add again with weight 1.
+                    _gracefulDeletes.RemoveAll(g => g.Server == existing);
+                    current.RemoveServer(existing.Address, existing.Port);
+                }
+                current.AddServer(server.Address, server.Port, server.Weight, server.Method);
+                changes.Add($"{current}: added real server {server}");
+            }
+            foreach (var server in current.Servers.ToList())
+            {
+                if (wanted.FindServer(server.Address, server.Port) is not null || _gracefulDeletes.Exists(g => g.Server == server))
+                {
+                    continue;
+                }
+                if (current.Protocol != IpProtocol.Tcp || server.ActiveConnections + server.InactiveConnections == 0)
+                {
+                    current.RemoveServer(server.Address, server.Port);
+                    changes.Add($"{current}: deleted real server {server} ({(current.Protocol != IpProtocol.Tcp ? "UDP: no graceful termination" : "no connections")})");
+                }
+                else
+                {
+                    current.EditServer(server.Address, server.Port, weight: 0);
+                    _gracefulDeletes.Add((current, server, now));
+                    changes.Add($"{current}: real server {server} set to weight 0 (graceful termination: {server.ActiveConnections} active, {server.InactiveConnections} inactive connections continue)");
+                }
+            }
+        }
+        return changes;
+    }
+
+    /// <summary>The graceful-termination loop: every minute, weight-0 real servers whose connections have all gone are deleted.</summary>
+    public void RetryGracefulDeletes(TimeSpan now, List<string>? changes = null)
+    {
+        for (var i = _gracefulDeletes.Count - 1; i >= 0; i--)
+        {
+            var (service, server, since) = _gracefulDeletes[i];
+            if (now - since < GracefulDeleteCheckInterval)
+            {
+                continue;
+            }
+            Connections.Advance(now);
+            if (server.ActiveConnections + server.InactiveConnections == 0)
+            {
+                service.RemoveServer(server.Address, server.Port);
+                _gracefulDeletes.RemoveAt(i);
+                changes?.Add($"{service}: deleted real server {server} (graceful termination done: no connections left)");
+            }
+        }
+    }
 
     /// <summary>
     /// The IPVS connection a packet answers when it comes from a DR or TUN real server straight to the client (source

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dashboard.Simulation.Conntrack;
 using Dashboard.Simulation.CostModel;
+using Dashboard.Simulation.Ipvs;
 using Dashboard.Simulation.KubeProxy;
 using Dashboard.Simulation.Kubernetes;
 using Dashboard.Simulation.Netfilter;
@@ -19,7 +20,7 @@ public sealed partial class NodeDataplane
 {
     private const int MaxJumpDepth = 64;
 
-    private readonly Ruleset _ruleset;
+    private Ruleset _ruleset;
     private readonly NodeNetwork _network;
     private readonly IpvsDirector? _ipvs;
     private readonly DataplaneCostModel _cost;
@@ -61,6 +62,35 @@ public sealed partial class NodeDataplane
         var seed32 = unchecked((int)seed);
         return new NodeDataplane(NodeIptables.Build(objects, node), new NodeNetwork(node),
             new ConntrackTable(ConntrackSettings.KubeProxyNode(), unchecked((ulong)seed)), new SeededStatistic(seed32), DataplaneCostModel.Default, seed32);
+    }
+
+    /// <summary>
+    /// A node running kube-proxy in IPVS mode: the proxier's ruleset and ipsets, its virtual services in the kernel's
+    /// service table, the service addresses on kube-ipvs0, and a connection table of 2^connTabBits buckets with the
+    /// sysctls kube-proxy sets (expire_nodest_conn, expire_quiescent_template, conntrack=1).
+    /// </summary>
+    public static NodeDataplane ForIpvsNode(NodeIpvs ipvs, NodeSettings node, long seed, int connTabBits = ConnectionTable.DefaultTableBits)
+    {
+        var seed32 = unchecked((int)seed);
+        var connections = ConnectionTable.KubeProxyNode(tableBits: connTabBits);
+        return new NodeDataplane(ipvs.Ruleset, new NodeNetwork(node, ipvs.BoundAddresses),
+            new ConntrackTable(ConntrackSettings.KubeProxyNode(), unchecked((ulong)seed)), new SeededStatistic(seed32), DataplaneCostModel.Default, seed32,
+            new IpvsDirector(ipvs.Services, connections, node.Ip), ipvs.IpSets);
+    }
+
+    /// <summary>
+    /// A later kube-proxy sync: the new rules (and, in IPVS mode, ipsets and kube-ipvs0 addresses) replace the old;
+    /// conntrack, the IPVS connections and the recent lists carry on, as they do on a node.
+    /// </summary>
+    public void Resync(Ruleset ruleset, IIpSetLookup? ipSets = null, IEnumerable<Ipv4Address>? dummyAddresses = null)
+    {
+        _ruleset = ruleset;
+        _ruleText.Clear();
+        _context.IpSets = ipSets;
+        if (dummyAddresses is not null)
+        {
+            _network.BindDummyAddresses(dummyAddresses);
+        }
     }
 
     public ConntrackTable Conntrack { get; }

@@ -24,6 +24,13 @@ public sealed class NodeNetwork(NodeSettings settings, IEnumerable<Ipv4Address>?
 
     private readonly HashSet<Ipv4Address> _dummyAddresses = [.. dummyAddresses ?? []];
 
+    /// <summary>kube-proxy's sync binds the addresses it wants on kube-ipvs0 and unbinds the rest.</summary>
+    public void BindDummyAddresses(IEnumerable<Ipv4Address> addresses)
+    {
+        _dummyAddresses.Clear();
+        _dummyAddresses.UnionWith(addresses);
+    }
+
     private static readonly Ipv4Prefix Loopback = Ipv4Prefix.Parse("127.0.0.0/8");
     private static readonly Ipv4Prefix MulticastRange = Ipv4Prefix.Parse("224.0.0.0/4");
 

@@ -11,6 +11,29 @@ public sealed record TraceRequest
     public TraceNode? Node { get; init; }
     public long Seed { get; init; } = 1;
     public IReadOnlyList<TracePacketRequest>? Packets { get; init; }
+
+    /// <summary>IPVS mode only: scheduler, forwarding method, the director's L2 segment, connection table size.</summary>
+    public TraceIpvsOptions? Ipvs { get; init; }
+
+    /// <summary>Later kube-proxy syncs: at a virtual time, the objects change (an endpoint goes not-ready, a pod goes away).</summary>
+    public IReadOnlyList<TraceUpdate>? Updates { get; init; }
+
+    /// <summary>Add the text the node's tools would print after the last packet: conntrack -L, and in IPVS mode ipvsadm and ipset.</summary>
+    public bool Views { get; init; }
+}
+
+public sealed record TraceIpvsOptions
+{
+    public string? Scheduler { get; init; }
+    public string? Forwarding { get; init; }
+    public string? L2Subnet { get; init; }
+    public int? ConnTabBits { get; init; }
+}
+
+public sealed record TraceUpdate
+{
+    public double? At { get; init; }
+    public string? Objects { get; init; }
 }
 
 public sealed record TraceNode

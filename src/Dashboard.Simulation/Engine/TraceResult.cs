@@ -2,8 +2,26 @@ using Dashboard.Simulation.Packets;
 
 namespace Dashboard.Simulation.Engine;
 
-/// <summary>The answer to a trace request: one result per packet, in order, plus warnings about the input.</summary>
-public sealed record TraceResult(IReadOnlyList<string> Warnings, IReadOnlyList<PacketTraceResult> Packets);
+/// <summary>
+/// The answer to a trace request: one result per packet, in order, plus warnings about the input, what each update's
+/// sync changed, and (when asked) the tools' views of the node after the last packet.
+/// </summary>
+public sealed record TraceResult(
+    IReadOnlyList<string> Warnings,
+    IReadOnlyList<PacketTraceResult> Packets,
+    IReadOnlyList<UpdateResult> Updates,
+    NodeViews? Views);
+
+/// <summary>A kube-proxy sync at a virtual time and what it changed: IPVS real servers, deleted conntrack entries.</summary>
+public sealed record UpdateResult(double At, IReadOnlyList<string> Changes, IReadOnlyList<string> ConntrackDeleted);
+
+/// <summary>What the real tools print on the node after the packets (null where the mode has no such tool).</summary>
+public sealed record NodeViews(
+    string ConntrackL,
+    string? IpvsadmLn,
+    string? IpvsadmLnc,
+    string? IpvsadmLnStats,
+    string? IpsetList);
 
 /// <summary>What happened to one packet: the kernel-style TRACE, the rules it cost, conntrack's view, where it went.</summary>
 public sealed record PacketTraceResult(

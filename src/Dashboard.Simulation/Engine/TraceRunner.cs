@@ -1,5 +1,8 @@
 using System.Globalization;
 using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.Ipvs;
+using Dashboard.Simulation.Ipvs.Schedulers;
+using Dashboard.Simulation.KubeProxy;
 using Dashboard.Simulation.Kubernetes;
 using Dashboard.Simulation.Netfilter;
 using Dashboard.Simulation.Packets;
@@ -12,7 +15,11 @@ public static class TraceRunner
     /// <summary>Documented limit: packets in one trace request.</summary>
     public const int MaxPackets = 10_000;
 
-    private static readonly string[] Modes = ["iptables"];
+    /// <summary>Documented limit: kube-proxy syncs (updates) in one trace request.</summary>
+    public const int MaxUpdates = 100;
+
+    private static readonly string[] Modes = ["iptables", "ipvs"];
+    private static readonly string[] ForwardingMethods = ["nat", "dr", "tun"];
 
     /// <summary>Throws <see cref="InputException"/> naming every problem (with JSON pointers) when the request is unusable.</summary>
     public static TraceResult Run(TraceRequest request)
@@ -28,42 +35,41 @@ public static class TraceRunner
         }
         var node = ReadNode(request.Node, problems);
         var packets = ReadPackets(request.Packets, node ?? NodeSettings.Default, problems);
-        ClusterObjects? objects = null;
-        if (string.IsNullOrWhiteSpace(request.Objects))
-        {
-            problems.Add(Semantic("/objects", "objects is required: the text of `kubectl get svc,endpointslices -A -o yaml` (or -o json)"));
-        }
-        else
-        {
-            try
-            {
-                var text = request.Objects.TrimStart();
-                objects = ClusterObjectsReader.Read(request.Objects, text.StartsWith('{') ? InputFormat.Json : InputFormat.Yaml);
-            }
-            catch (InputException e)
-            {
-                // The objects are a string inside the JSON body: say where inside that string, and point at it.
-                problems.AddRange(e.Problems.Select(p => p with
-                {
-                    Message = $"objects{(p.Line is { } line ? $" line {line}" : string.Empty)}{(p.Pointer is { Length: > 0 } ptr ? $" at {ptr}" : string.Empty)}: {p.Message}",
-                    Pointer = "/objects",
-                }));
-            }
-        }
+        var objects = ReadObjects(request.Objects, "/objects", "objects", problems);
+        var updates = ReadUpdates(request.Updates, problems);
+        var ipvs = ReadIpvs(request, node ?? NodeSettings.Default, problems);
         if (problems.Count > 0)
         {
             throw new InputException(problems);
         }
 
-        var dataplane = NodeDataplane.ForIptablesNode(objects!, node!, request.Seed);
-        CheckForcedEndpoints(dataplane.Ruleset, packets, problems);
+        var ipvsNode = ipvs is null ? null : NodeIpvs.Build(objects!, node!, ipvs.Scheduler, ipvs.Method);
+        var dataplane = ipvsNode is null
+            ? NodeDataplane.ForIptablesNode(objects!, node!, request.Seed)
+            : NodeDataplane.ForIpvsNode(ipvsNode, node!, request.Seed, ipvs!.ConnTabBits);
+        if (ipvs is null)
+        {
+            CheckForcedEndpoints(dataplane.Ruleset, packets, problems);
+        }
+        else
+        {
+            CheckIpvsTopology(dataplane.Ipvs!.Services, packets, ipvs, problems);
+        }
         if (problems.Count > 0)
         {
             throw new InputException(problems);
         }
+        var currentSets = ipvsNode?.IpSets;
         var results = new List<PacketTraceResult>(packets.Count);
+        var updateResults = new List<UpdateResult>(updates.Count);
+        var nextUpdate = 0;
         foreach (var spec in packets)
         {
+            while (nextUpdate < updates.Count && updates[nextUpdate].At <= spec.At)
+            {
+                updateResults.Add(Apply(dataplane, updates[nextUpdate++], node!, ipvs, ref currentSets));
+            }
+            dataplane.Ipvs?.RetryGracefulDeletes(spec.At);
             var packet = new Packet
             {
                 Protocol = spec.Protocol,
@@ -77,7 +83,199 @@ public static class TraceRunner
             var result = dataplane.Process(packet, spec.Origin, spec.At, statistic);
             results.Add(ToView(result));
         }
-        return new TraceResult(objects!.Warnings, results);
+        while (nextUpdate < updates.Count)
+        {
+            updateResults.Add(Apply(dataplane, updates[nextUpdate++], node!, ipvs, ref currentSets));
+        }
+        var last = TimeSpan.FromSeconds(Math.Max(packets[^1].At.TotalSeconds, updates.Count > 0 ? updates[^1].At.TotalSeconds : 0));
+        var views = request.Views ? Views(dataplane, currentSets, last) : null;
+        return new TraceResult(objects!.Warnings, results, updateResults, views);
+    }
+
+    private sealed record IpvsOptions(string Scheduler, ForwardingMethod Method, Ipv4Prefix L2Subnet, int ConnTabBits);
+
+    private sealed record Update(TimeSpan At, ClusterObjects Objects);
+
+    /// <summary>A kube-proxy sync with the update's objects: new rules (and ipsets, virtual servers), stale UDP flows cleared.</summary>
+    private static UpdateResult Apply(NodeDataplane dataplane, Update update, NodeSettings node, IpvsOptions? ipvs, ref IpSets.IpSetCollection? currentSets)
+    {
+        IReadOnlyList<string> changes;
+        if (ipvs is null)
+        {
+            var ruleset = NodeIptables.Build(update.Objects, node);
+            dataplane.Resync(ruleset);
+            changes = ["iptables-restore: the rules were rewritten for the new endpoints; existing conntrack entries keep their DNAT target"];
+        }
+        else
+        {
+            var desired = NodeIpvs.Build(update.Objects, node, ipvs.Scheduler, ipvs.Method);
+            dataplane.Resync(desired.Ruleset, desired.IpSets, desired.BoundAddresses);
+            currentSets = desired.IpSets;
+            changes = dataplane.Ipvs!.Sync(desired.Services, update.At);
+        }
+        var deleted = StaleConntrackCleanup.Run(dataplane.Conntrack, update.Objects, node, update.At);
+        return new UpdateResult(update.At.TotalSeconds, changes, deleted);
+    }
+
+    private static NodeViews Views(NodeDataplane dataplane, IpSets.IpSetCollection? ipSets, TimeSpan now)
+    {
+        var conntrack = string.Concat(dataplane.Conntrack.List(now).Select(line => line + "\n"));
+        if (dataplane.Ipvs is not { } ipvs)
+        {
+            return new NodeViews(conntrack, null, null, null, null);
+        }
+        ipvs.Connections.Advance(now);
+        return new NodeViews(
+            conntrack,
+            IpvsadmFormatter.List(ipvs.Services, ipvs.Connections.Size),
+            IpvsadmFormatter.ListConnections(ipvs.Connections, now),
+            IpvsadmFormatter.ListStats(ipvs.Services, ipvs.Connections.Size),
+            ipSets is null ? null : IpSets.IpSetListWriter.Write(ipSets));
+    }
+
+    /// <summary>The objects text (YAML or JSON) of the request or of an update; problems point at its field.</summary>
+    private static ClusterObjects? ReadObjects(string? text, string pointer, string name, List<InputProblem> problems)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            problems.Add(Semantic(pointer, $"{name} is required: the text of `kubectl get svc,endpointslices -A -o yaml` (or -o json)"));
+            return null;
+        }
+        try
+        {
+            return ClusterObjectsReader.Read(text, text.TrimStart().StartsWith('{') ? InputFormat.Json : InputFormat.Yaml);
+        }
+        catch (InputException e)
+        {
+            // The objects are a string inside the JSON body: say where inside that string, and point at it.
+            problems.AddRange(e.Problems.Select(p => p with
+            {
+                Message = $"{name}{(p.Line is { } line ? $" line {line}" : string.Empty)}{(p.Pointer is { Length: > 0 } ptr ? $" at {ptr}" : string.Empty)}: {p.Message}",
+                Pointer = pointer,
+            }));
+            return null;
+        }
+    }
+
+    private static List<Update> ReadUpdates(IReadOnlyList<TraceUpdate>? updates, List<InputProblem> problems)
+    {
+        var result = new List<Update>();
+        if (updates is null)
+        {
+            return result;
+        }
+        if (updates.Count > MaxUpdates)
+        {
+            problems.Add(new InputProblem(ProblemKind.TooLarge, $"{updates.Count} updates: the limit is {MaxUpdates} per request", Pointer: "/updates"));
+            return result;
+        }
+        var previous = TimeSpan.Zero;
+        for (var i = 0; i < updates.Count; i++)
+        {
+            var at = $"/updates/{i}";
+            if (updates[i] is not { } update)
+            {
+                problems.Add(Semantic(at, $"updates[{i}] is null"));
+                continue;
+            }
+            if (update.At is not { } seconds || double.IsNaN(seconds) || seconds < 0 || seconds > 1e9)
+            {
+                problems.Add(Semantic(at + "/at", $"updates[{i}].at is required: the virtual time in seconds (0 to 1e9) of kube-proxy's sync"));
+                continue;
+            }
+            if (TimeSpan.FromSeconds(seconds) < previous)
+            {
+                problems.Add(Semantic(at + "/at", $"updates[{i}].at {seconds} is earlier than the update before it"));
+                continue;
+            }
+            previous = TimeSpan.FromSeconds(seconds);
+            if (ReadObjects(update.Objects, at + "/objects", $"updates[{i}].objects", problems) is { } objects)
+            {
+                result.Add(new Update(previous, objects));
+            }
+        }
+        return result;
+    }
+
+    private static IpvsOptions? ReadIpvs(TraceRequest request, NodeSettings node, List<InputProblem> problems)
+    {
+        var options = request.Ipvs;
+        if (request.Mode != "ipvs")
+        {
+            if (options is not null)
+            {
+                problems.Add(Semantic("/ipvs", "ipvs options apply only to \"mode\": \"ipvs\""));
+            }
+            return null;
+        }
+        var scheduler = options?.Scheduler ?? "rr";
+        if (!SchedulerCatalog.KnownNames.Contains(scheduler))
+        {
+            problems.Add(Semantic("/ipvs/scheduler", $"ipvs.scheduler \"{scheduler}\" is not one of {string.Join(", ", SchedulerCatalog.KnownNames)}"));
+        }
+        var method = ForwardingMethod.Masquerade;
+        switch (options?.Forwarding ?? "nat")
+        {
+            case "nat":
+                break;
+            case "dr":
+                method = ForwardingMethod.DirectRouting;
+                break;
+            case "tun":
+                method = ForwardingMethod.Tunnel;
+                break;
+            default:
+                problems.Add(Semantic("/ipvs/forwarding", $"ipvs.forwarding \"{options!.Forwarding}\" is not one of {string.Join(", ", ForwardingMethods)} (kube-proxy itself uses nat only)"));
+                break;
+        }
+        var l2Subnet = node.PodCidr;
+        if (options?.L2Subnet is { } subnet && !Ipv4Prefix.TryParse(subnet, out l2Subnet))
+        {
+            problems.Add(Semantic("/ipvs/l2Subnet", $"ipvs.l2Subnet \"{subnet}\" is not an IPv4 CIDR"));
+        }
+        var bits = options?.ConnTabBits ?? ConnectionTable.DefaultTableBits;
+        if (bits is < ConnectionTable.MinTableBits or > ConnectionTable.MaxTableBits)
+        {
+            problems.Add(Semantic("/ipvs/connTabBits", $"ipvs.connTabBits {bits} is outside the kernel's range {ConnectionTable.MinTableBits}-{ConnectionTable.MaxTableBits} (IP_VS_TAB_BITS)"));
+        }
+        return new IpvsOptions(scheduler, method, l2Subnet, bits);
+    }
+
+    /// <summary>
+    /// DR and TUN leave the packet's IP header (DR) or the inner packet (TUN) as the client sent it, so a real server
+    /// must accept it at the virtual port: no port mapping. DR also needs every real server on the director's L2
+    /// segment, since only the MAC changes. Checked for the virtual services the request's packets address.
+    /// </summary>
+    private static void CheckIpvsTopology(ServiceTable services, List<PacketSpec> packets, IpvsOptions ipvs, List<InputProblem> problems)
+    {
+        var reported = new HashSet<RealServer>(ReferenceEqualityComparer.Instance);
+        foreach (var packet in packets)
+        {
+            if (packet.Force is not null)
+            {
+                problems.Add(Semantic($"/packets/{packet.Index}/forceEndpoint",
+                    $"packets[{packet.Index}].forceEndpoint replays iptables mode's random draw; in IPVS mode the scheduler decides (choose it with ipvs.scheduler)"));
+            }
+            if (ipvs.Method == ForwardingMethod.Masquerade ||
+                services.Lookup(packet.Protocol, packet.Destination, packet.DestinationPort).Service is not { } service)
+            {
+                continue;
+            }
+            var method = ipvs.Method == ForwardingMethod.DirectRouting ? "dr" : "tun";
+            foreach (var server in service.Servers.Where(reported.Add))
+            {
+                if (ipvs.Method == ForwardingMethod.DirectRouting && !ipvs.L2Subnet.Contains(server.Address))
+                {
+                    problems.Add(Semantic("/ipvs/l2Subnet",
+                        $"ipvs.forwarding dr: real server {server} of {service} is not on the director's L2 segment {ipvs.L2Subnet} (ipvs.l2Subnet): direct routing only rewrites the MAC"));
+                }
+                if (server.Port != service.Port)
+                {
+                    problems.Add(Semantic("/ipvs/forwarding",
+                        $"ipvs.forwarding {method}: real server {server} of {service} listens on port {server.Port}, not {service.Port}: {method} cannot map ports (targetPort must equal port)"));
+                }
+            }
+        }
     }
 
     public static PacketTraceResult ToView(PacketResult result)

@@ -110,8 +110,8 @@ public sealed class ConnectionTable
     public bool ExpireQuiescentTemplate { get; set; }
 
     /// <summary>The sysctls as kube-proxy's IPVS mode sets them.</summary>
-    public static ConnectionTable KubeProxyNode(IpvsTimeouts? timeouts = null) =>
-        new(timeouts) { ExpireNodestConn = true, ExpireQuiescentTemplate = true };
+    public static ConnectionTable KubeProxyNode(IpvsTimeouts? timeouts = null, int tableBits = DefaultTableBits) =>
+        new(timeouts, tableBits) { ExpireNodestConn = true, ExpireQuiescentTemplate = true };
 
     /// <summary>
     /// ip_vs_conn_hashkey: (jhash_3words(addr, port, proto, rnd) ^ ((size_t)ipvs >> 8)) &amp; mask. The address and port

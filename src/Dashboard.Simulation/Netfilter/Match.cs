@@ -79,7 +79,7 @@ public sealed class MatchContext
     public required IAddressTypes AddressTypes { get; init; }
     public required IStatisticSource Statistic { get; set; }
     public required RecentTable Recent { get; init; }
-    public IIpSetLookup? IpSets { get; init; }
+    public IIpSetLookup? IpSets { get; set; }
 
     /// <summary>The virtual service of the IPVS connection the packet belongs to (`-m ipvs`); null when IPVS has not handled it.</summary>
     public IpvsVirtualService? IpvsVirtual { get; set; }

@@ -1,0 +1,348 @@
+using Dashboard.Simulation.Engine;
+using Dashboard.Simulation.Kubernetes;
+using Dashboard.Simulation.Scenarios;
+
+namespace Dashboard.Simulation.Tests.Engine;
+
+/// <summary>IPVS mode end to end through the trace API's engine: requests, replies, the three forwarding methods, endpoint changes.</summary>
+public class IpvsTraceTests
+{
+    private static readonly string Small = ScenarioCatalog.GetYaml("small");
+
+    /// <summary>A service whose pods all run on this node (10.244.0.0/24) and listen on the service port: DR- and TUN-ready.</summary>
+    private static readonly string Lvs = LvsObjects("10.244.0.11", "10.244.0.12");
+
+    private static string LvsObjects(params string[] endpoints) => $$"""
+        apiVersion: v1
+        kind: List
+        items:
+        - apiVersion: v1
+          kind: Service
+          metadata: {name: echo, namespace: lvs}
+          spec:
+            clusterIP: 10.96.0.80
+            ports: [{name: http, port: 80, protocol: TCP, targetPort: 80}]
+        - apiVersion: discovery.k8s.io/v1
+          kind: EndpointSlice
+          metadata:
+            name: echo-1
+            namespace: lvs
+            labels: {kubernetes.io/service-name: echo}
+          addressType: IPv4
+          ports: [{name: http, port: 80, protocol: TCP}]
+          endpoints: [{{string.Join(", ", endpoints.Select(e => $"{{addresses: [{e}], conditions: {{ready: true}}, nodeName: node-1}}"))}}]
+        """;
+
+    private static TraceResult Run(string objects, TraceIpvsOptions? ipvs, params TracePacketRequest[] packets) =>
+        TraceRunner.Run(new TraceRequest { Mode = "ipvs", Objects = objects, Ipvs = ipvs, Packets = packets, Views = true });
+
+    private static TracePacketRequest Tcp(string src, int sport, string dst, int dport, string flags = "S", double at = 0) =>
+        new() { Src = src, Sport = sport, Dst = dst, Dport = dport, Flags = flags, At = at };
+
+    private static TracePacketRequest Udp(string src, int sport, string dst, int dport, double at = 0) =>
+        new() { Src = src, Sport = sport, Dst = dst, Dport = dport, Proto = "udp", At = at };
+
+    private static (string Ip, int Port) Split(string endpoint)
+    {
+        var colon = endpoint.LastIndexOf(':');
+        return (endpoint[..colon], int.Parse(endpoint[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void Nat_PodToClusterIp_IptablesTraceEndsAtFilterInputThenIpvsSchedulesAndRewritesDestination()
+    {
+        var packet = Run(Small, null, Tcp("10.244.0.5", 40000, "10.96.0.20", 80)).Packets[0];
+
+        Assert.Equal("delivered", packet.Outcome.Kind);
+        Assert.Matches(@"^10\.244\.(0\.6|1\.3|2\.4):8080$", packet.Outcome.To);
+        // `trace` stops where IPVS takes the packet: filter INPUT is its last table.
+        Assert.Equal(("filter", "INPUT", "POLICY:ACCEPT"), (packet.Trace[^1].Table, packet.Trace[^1].Chain, packet.Trace[^1].Verdict));
+        var ipvs = packet.Ipvs!;
+        Assert.True(ipvs.Service!.Hit);
+        Assert.Equal("TCP 10.96.0.20:80", ipvs.Service.Service);
+        Assert.Equal("rr", ipvs.Scheduler!.Name);
+        Assert.Equal(packet.Outcome.To, ipvs.Scheduler.RealServer);
+        Assert.False(ipvs.Connection!.Hit);
+        Assert.Equal("SYN_RECV", ipvs.Connection.State);
+        Assert.Equal("nat", ipvs.Forward!.Method);
+        Assert.Equal("10.96.0.20", ipvs.Forward.Before.Dst);
+        Assert.Equal(Split(packet.Outcome.To!), (ipvs.Forward.After.Dst, ipvs.Forward.After.Dport));
+        // After IPVS the packet meets filter OUTPUT and nat POSTROUTING; those entries are the IPVS view's.
+        Assert.Contains(ipvs.TraceAfter, t => t is { Table: "nat", Chain: "POSTROUTING" });
+        // vs/conntrack=1: conntrack tracks the IPVS connection, with the real server in its reply tuple.
+        var altered = Assert.Single(packet.Events.OfType<ConntrackAltered>());
+        Assert.StartsWith($"tcp src={ipvs.Forward.After.Dst} dst=10.244.0.5 sport={ipvs.Forward.After.Dport} dport=40000", altered.Reply);
+    }
+
+    [Fact]
+    public void Nat_Handshake_ReplyUnNattedByIpvsAtForwardAndLaterPacketsFoundInTheConnectionTable()
+    {
+        var first = Run(Small, null, Tcp("10.244.0.5", 40000, "10.96.0.20", 80)).Packets[0];
+        var (server, serverPort) = Split(first.Outcome.To!);
+        var result = Run(Small, null,
+            Tcp("10.244.0.5", 40000, "10.96.0.20", 80),
+            Tcp(server, serverPort, "10.244.0.5", 40000, "SA", 0.001),
+            Tcp("10.244.0.5", 40000, "10.96.0.20", 80, "A", 0.002));
+
+        var reply = result.Packets[1];
+        Assert.Equal("delivered", reply.Outcome.Kind);
+        Assert.Equal("10.244.0.5:40000", reply.Outcome.To);
+        Assert.Equal(("10.96.0.20", 80), (reply.HeadersAfter.Src, reply.HeadersAfter.Sport));
+        Assert.Equal("out", reply.Ipvs!.Connection!.Direction);
+        Assert.True(reply.Ipvs.Connection.Hit);
+        Assert.Contains(reply.Events, e => e is NatApplied { Rewrite: "un-DNAT", By: "ipvs" });
+        Assert.Contains(reply.Trace, t => t is { Table: "filter", Chain: "KUBE-FORWARD", Verdict: "ACCEPT" });
+
+        var ack = result.Packets[2];
+        Assert.Null(ack.Ipvs!.Service); // no service lookup and no scheduling: the connection table decides
+        Assert.Null(ack.Ipvs.Scheduler);
+        Assert.True(ack.Ipvs.Connection!.Hit);
+        Assert.Equal("ESTABLISHED", ack.Ipvs.Connection.State);
+        Assert.Equal(900, ack.Ipvs.Connection.ExpiresS);
+        Assert.Equal(first.Outcome.To, ack.Outcome.To);
+        Assert.Equal("ESTABLISHED", ack.Conntrack.Ctstate);
+        Assert.Matches($@"-> {System.Text.RegularExpressions.Regex.Escape(first.Outcome.To!)}\s+Masq\s+1\s+1\s+0", result.Views!.IpvsadmLn!);
+    }
+
+    [Fact]
+    public void Nat_RoundRobin_ThreeNewConnectionsGoToThreeRealServersInTurn()
+    {
+        var result = Run(Small, null,
+            Tcp("10.244.0.5", 40001, "10.96.0.20", 80),
+            Tcp("10.244.0.5", 40002, "10.96.0.20", 80),
+            Tcp("10.244.0.5", 40003, "10.96.0.20", 80),
+            Tcp("10.244.0.5", 40004, "10.96.0.20", 80));
+
+        var servers = result.Packets.Select(p => p.Outcome.To).ToList();
+        Assert.Equal(3, servers.Take(3).Distinct().Count());
+        Assert.Equal(servers[0], servers[3]);
+        Assert.All(result.Packets, p => Assert.StartsWith("rr: ", p.Ipvs!.Scheduler!.Reason, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Nat_ExternalClientToNodePort_MarkedThenMasqueradedAndTheReplyGoesBackFromTheNodePort()
+    {
+        var request = Run(Small, null, Tcp("192.168.5.5", 40000, "192.168.1.10", 30080)).Packets[0];
+        Assert.Equal("192.168.1.10", request.HeadersAfter.Src);
+        Assert.Contains(request.Trace, t => t is { Table: "nat", Chain: "KUBE-NODE-PORT", Verdict: "JUMP:KUBE-MARK-MASQ" });
+        Assert.Contains(request.Ipvs!.TraceAfter, t => t is { Table: "nat", Chain: "KUBE-POSTROUTING", Verdict: "ACCEPT" });
+
+        var (server, port) = Split(request.Outcome.To!);
+        var result = Run(Small, null,
+            Tcp("192.168.5.5", 40000, "192.168.1.10", 30080),
+            Tcp(server, port, "192.168.1.10", request.HeadersAfter.Sport, "SA", 0.001));
+        var reply = result.Packets[1];
+        Assert.Equal("192.168.5.5:40000", reply.Outcome.To);
+        Assert.Equal(("192.168.1.10", 30080), (reply.HeadersAfter.Src, reply.HeadersAfter.Sport));
+    }
+
+    [Fact]
+    public void NoEndpoints_VirtualServiceWithoutRealServers_RejectedWithIcmpPortUnreachable()
+    {
+        var packet = Run(Small, null, Tcp("10.244.0.5", 40000, "10.96.0.40", 80)).Packets[0];
+
+        Assert.Equal("rejected", packet.Outcome.Kind);
+        Assert.Contains("ICMP port unreachable", packet.Outcome.Reason, StringComparison.Ordinal);
+        Assert.True(packet.Ipvs!.Service!.Hit);
+    }
+
+    [Fact]
+    public void VipOnAPortThatIsNoService_RejectedByKubeIpvsFilterBeforeIpvs()
+    {
+        var packet = Run(Small, null, Tcp("10.244.0.5", 40000, "10.96.0.20", 22)).Packets[0];
+
+        Assert.Equal("rejected", packet.Outcome.Kind);
+        Assert.Contains(packet.Trace, t => t is { Table: "filter", Chain: "KUBE-IPVS-FILTER", Verdict: "DROP" });
+        Assert.Null(packet.Ipvs);
+    }
+
+    [Fact]
+    public void DirectRouting_OnlyTheMacChanges_AndTheReplyGoesStraightToTheClientUnseen()
+    {
+        var options = new TraceIpvsOptions { Forwarding = "dr" };
+        var request = Run(Lvs, options, Tcp("10.244.0.5", 40000, "10.96.0.80", 80)).Packets[0];
+        var forward = request.Ipvs!.Forward!;
+
+        Assert.Equal("dr", forward.Method);
+        Assert.Equal(forward.Before with { Ethernet = null }, forward.After with { Ethernet = null });
+        Assert.Equal("10.96.0.80", forward.After.Dst);
+        var (server, _) = Split(request.Outcome.To!);
+        var octets = server.Split('.').Select(o => int.Parse(o, System.Globalization.CultureInfo.InvariantCulture).ToString("x2", System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Equal("0a:58:" + string.Join(':', octets), forward.After.Ethernet!.Dst);
+
+        var result = Run(Lvs, options,
+            Tcp("10.244.0.5", 40000, "10.96.0.80", 80),
+            Tcp("10.96.0.80", 80, "10.244.0.5", 40000, "SA", 0.001));
+        var reply = result.Packets[1];
+        Assert.False(reply.SeenByNode);
+        Assert.Empty(reply.Trace);
+        Assert.Equal("10.244.0.5:40000", reply.Outcome.To);
+        Assert.Contains(reply.Events, e => e is DirectReply { Method: "dr" });
+        // The director never sees the reply: no OutPkts in ipvsadm --stats, and the connection is still SYN_RECV.
+        Assert.Contains("TCP  10.96.0.80:80", result.Views!.IpvsadmLnStats!, StringComparison.Ordinal);
+        Assert.Matches(@"-> 10\.244\.0\.1[12]:80\s+1\s+1\s+0\s+60\s+0", result.Views.IpvsadmLnStats!);
+    }
+
+    [Fact]
+    public void Tunnel_InnerPacketUntouched_OuterHeaderFromNodeToRealServerProtocol4()
+    {
+        var result = Run(Lvs, new TraceIpvsOptions { Forwarding = "tun" },
+            Tcp("10.244.0.5", 40000, "10.96.0.80", 80),
+            Tcp("10.96.0.80", 80, "10.244.0.5", 40000, "SA", 0.001));
+        var forward = result.Packets[0].Ipvs!.Forward!;
+        var (server, _) = Split(result.Packets[0].Outcome.To!);
+
+        Assert.Equal("tun", forward.Method);
+        Assert.Equal(forward.Before with { Outer = null }, forward.After with { Outer = null });
+        Assert.Equal(new OuterView("ipencap", "192.168.1.10", server), forward.Outer);
+        Assert.False(result.Packets[1].SeenByNode);
+        Assert.Contains(result.Packets[1].Events, e => e is DirectReply { Method: "tun" });
+    }
+
+    [Fact]
+    public void DirectRouting_RealServerOffTheL2SegmentOrWithPortMapping_422NamesIt()
+    {
+        var offSegment = Assert.Throws<InputException>(() =>
+            Run(Lvs, new TraceIpvsOptions { Forwarding = "dr", L2Subnet = "10.244.0.0/29" }, Tcp("10.244.0.5", 40000, "10.96.0.80", 80)));
+        Assert.Contains(offSegment.Problems, p => p.Message.Contains("real server 10.244.0.11:80", StringComparison.Ordinal) &&
+                                                  p.Message.Contains("L2 segment 10.244.0.0/29", StringComparison.Ordinal));
+
+        var portMapping = Assert.Throws<InputException>(() =>
+            Run(Small, new TraceIpvsOptions { Forwarding = "dr", L2Subnet = "10.244.0.0/16" }, Tcp("10.244.0.5", 40000, "10.96.0.20", 80)));
+        Assert.Contains(portMapping.Problems, p => p.Message.Contains("listens on port 8080, not 80", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void EndpointRemoved_TcpRealServerGoesToWeightZeroAndItsConnectionContinues_NewConnectionsGoElsewhere()
+    {
+        var first = Run(Lvs, null, Tcp("10.244.0.5", 40000, "10.96.0.80", 80)).Packets[0];
+        var (gone, _) = Split(first.Outcome.To!);
+        var remaining = gone == "10.244.0.11" ? "10.244.0.12" : "10.244.0.11";
+        var withoutIt = LvsObjects(remaining);
+
+        var result = TraceRunner.Run(new TraceRequest
+        {
+            Mode = "ipvs",
+            Objects = Lvs,
+            Packets =
+            [
+                Tcp("10.244.0.5", 40000, "10.96.0.80", 80),
+                Tcp(gone, 80, "10.244.0.5", 40000, "SA", 0.001),
+                Tcp("10.244.0.5", 40000, "10.96.0.80", 80, "A", 0.002),
+                Tcp("10.244.0.5", 40000, "10.96.0.80", 80, "PA", 5),
+                Tcp("10.244.0.5", 40001, "10.96.0.80", 80, "S", 6),
+                Tcp("10.244.0.5", 40002, "10.96.0.80", 80, "S", 7),
+            ],
+            Updates = [new TraceUpdate { At = 1, Objects = withoutIt }],
+            Views = true,
+        });
+
+        var update = Assert.Single(result.Updates);
+        Assert.Contains(update.Changes, c => c.Contains($"real server {gone}:80 set to weight 0", StringComparison.Ordinal));
+        Assert.Equal($"{gone}:80", result.Packets[3].Outcome.To); // the established connection continues
+        Assert.Equal($"{remaining}:80", result.Packets[4].Outcome.To);
+        Assert.Equal($"{remaining}:80", result.Packets[5].Outcome.To);
+        Assert.Matches($@"-> {gone.Replace(".", @"\.", StringComparison.Ordinal)}:80\s+Masq\s+0\s+1\s+0", result.Views!.IpvsadmLn!);
+    }
+
+    [Fact]
+    public void EndpointRemoved_UdpRealServerDeletedAtOnce_ExpireNodestConnDropsThenReschedules_IptablesModeKeepsTcpButClearsUdp()
+    {
+        // kube-dns UDP 53 has 10.244.1.2 and 10.244.2.2; the update removes the one the flow went to.
+        var first = Run(Small, null, Udp("10.244.0.5", 5353, "10.96.0.10", 53)).Packets[0];
+        var (gone, _) = Split(first.Outcome.To!);
+        var remaining = gone == "10.244.1.2" ? "10.244.2.2" : "10.244.1.2";
+        var objects = ClusterObjectsReader.Read(Small, InputFormat.Yaml);
+        Assert.NotEmpty(objects.EndpointSlices);
+        var withoutIt = RemoveEndpoint(Small, gone);
+
+        var ipvs = TraceRunner.Run(new TraceRequest
+        {
+            Mode = "ipvs",
+            Objects = Small,
+            Packets = [Udp("10.244.0.5", 5353, "10.96.0.10", 53), Udp("10.244.0.5", 5353, "10.96.0.10", 53, 2), Udp("10.244.0.5", 5353, "10.96.0.10", 53, 3)],
+            Updates = [new TraceUpdate { At = 1, Objects = withoutIt }],
+        });
+        Assert.Contains(ipvs.Updates[0].Changes, c => c.Contains($"deleted real server {gone}:53 (UDP", StringComparison.Ordinal));
+        Assert.Equal("dropped", ipvs.Packets[1].Outcome.Kind);
+        Assert.Contains("expire_nodest_conn", ipvs.Packets[1].Outcome.Reason, StringComparison.Ordinal);
+        Assert.Equal($"{remaining}:53", ipvs.Packets[2].Outcome.To);
+
+        // iptables mode: kube-proxy deletes the UDP flow's conntrack entry, so the next packet is DNATed afresh...
+        var iptablesUdp = TraceRunner.Run(new TraceRequest
+        {
+            Mode = "iptables",
+            Objects = Small,
+            Packets = [Udp("10.244.0.5", 5353, "10.96.0.10", 53) with { ForceEndpoint = $"{gone}:53" }, Udp("10.244.0.5", 5353, "10.96.0.10", 53, 2)],
+            Updates = [new TraceUpdate { At = 1, Objects = withoutIt }],
+        });
+        Assert.Single(iptablesUdp.Updates[0].ConntrackDeleted);
+        Assert.Equal($"{remaining}:53", iptablesUdp.Packets[1].Outcome.To);
+
+        // ...but a TCP connection's entry keeps pointing at the removed pod.
+        var iptablesTcp = TraceRunner.Run(new TraceRequest
+        {
+            Mode = "iptables",
+            Objects = Small,
+            Packets =
+            [
+                Tcp("10.244.0.5", 40000, "10.96.0.10", 53) with { ForceEndpoint = $"{gone}:53" },
+                Tcp(gone, 53, "10.244.0.5", 40000, "SA", 0.001),
+                Tcp("10.244.0.5", 40000, "10.96.0.10", 53, "A", 2),
+            ],
+            Updates = [new TraceUpdate { At = 1, Objects = withoutIt }],
+        });
+        Assert.Empty(iptablesTcp.Updates[0].ConntrackDeleted);
+        Assert.Equal($"{gone}:53", iptablesTcp.Packets[2].Outcome.To);
+    }
+
+    [Fact]
+    public void Views_ShowTheToolsOutput_IncludingConntrackEntriesForIpvsConnections()
+    {
+        var result = Run(Small, null, Tcp("10.244.0.5", 40000, "10.96.0.20", 80));
+        var views = result.Views!;
+
+        Assert.StartsWith("IP Virtual Server version 1.2.1 (size=4096)", views.IpvsadmLn, StringComparison.Ordinal);
+        Assert.Contains("TCP  10.96.0.20:80 rr", views.IpvsadmLn, StringComparison.Ordinal);
+        Assert.Contains("SYN_RECV", views.IpvsadmLnc, StringComparison.Ordinal);
+        Assert.Contains("Name: KUBE-CLUSTER-IP", views.IpsetList, StringComparison.Ordinal);
+        Assert.Contains("10.96.0.20,tcp:80", views.IpsetList, StringComparison.Ordinal);
+        Assert.Contains("tcp      6 ", views.ConntrackL, StringComparison.Ordinal);
+        Assert.Contains("src=10.244.0.5 dst=10.96.0.20 sport=40000 dport=80 [UNREPLIED]", views.ConntrackL, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void BadIpvsOptions_EachNamedWithItsPointer()
+    {
+        var problems = Assert.Throws<InputException>(() => Run(Small,
+            new TraceIpvsOptions { Scheduler = "fastest", Forwarding = "gre", L2Subnet = "nope", ConnTabBits = 30 },
+            Tcp("10.244.0.5", 40000, "10.96.0.20", 80))).Problems;
+
+        Assert.Equal(["/ipvs/scheduler", "/ipvs/forwarding", "/ipvs/l2Subnet", "/ipvs/connTabBits"], problems.Select(p => p.Pointer));
+        var iptables = Assert.Throws<InputException>(() => TraceRunner.Run(new TraceRequest
+        {
+            Mode = "iptables",
+            Objects = Small,
+            Ipvs = new TraceIpvsOptions(),
+            Packets = [Tcp("10.244.0.5", 40000, "10.96.0.20", 80)],
+        }));
+        Assert.Equal("/ipvs", Assert.Single(iptables.Problems).Pointer);
+    }
+
+    /// <summary>The small scenario's text without one endpoint (its address line and the conditions/node lines under it).</summary>
+    private static string RemoveEndpoint(string yaml, string address)
+    {
+        var lines = yaml.Split('\n').ToList();
+        var start = lines.FindIndex(l => l.TrimEnd() == $"    - {address}");
+        Assert.True(start > 0, $"{address} not found in the scenario");
+        start--; // the "- addresses:" line
+        var indent = lines[start].Length - lines[start].TrimStart().Length;
+        var end = start + 1;
+        while (end < lines.Count && (lines[end].Length - lines[end].TrimStart().Length > indent || lines[end].Trim().Length == 0))
+        {
+            end++;
+        }
+        lines.RemoveRange(start, end - start);
+        return string.Join('\n', lines);
+    }
+}
