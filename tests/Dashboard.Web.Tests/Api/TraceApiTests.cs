@@ -110,4 +110,59 @@ public sealed class TraceApiTests(DashboardFactory factory) : IClassFixture<Dash
         Assert.True(packet.TryGetProperty("outcome", out var outcome));
         Assert.Equal("delivered", outcome.GetProperty("kind").GetString());
     }
+
+    [Fact]
+    public async Task Post_IpvsMode_Returns200WithIpvsViewAndTheToolsViews()
+    {
+        var json = JsonSerializer.Serialize(new
+        {
+            mode = "ipvs",
+            objects = ClusterYaml.Valid,
+            ipvs = new { scheduler = "wlc", forwarding = "nat" },
+            views = true,
+            packets = new[] { new { src = "10.244.0.5", sport = 40000, dst = "10.96.0.20", dport = 80, proto = "tcp", flags = "S" } },
+        });
+        using var response = await PostJsonAsync(json);
+
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        var result = JsonDocument.Parse(body).RootElement;
+        var packet = Assert.Single(result.GetProperty("packets").EnumerateArray());
+        Assert.Equal("10.244.1.2:8080", packet.GetProperty("outcome").GetProperty("to").GetString());
+        Assert.True(packet.GetProperty("seenByNode").GetBoolean());
+        var ipvs = packet.GetProperty("ipvs");
+        Assert.True(ipvs.GetProperty("service").GetProperty("hit").GetBoolean());
+        Assert.InRange(ipvs.GetProperty("service").GetProperty("bucket").GetInt32(), 0, 255);
+        Assert.Equal("wlc", ipvs.GetProperty("scheduler").GetProperty("name").GetString());
+        Assert.Equal("10.244.1.2:8080", ipvs.GetProperty("scheduler").GetProperty("realServer").GetString());
+        Assert.False(ipvs.GetProperty("connection").GetProperty("hit").GetBoolean());
+        Assert.InRange(ipvs.GetProperty("connection").GetProperty("bucket").GetInt32(), 0, 4095);
+        Assert.Equal("nat", ipvs.GetProperty("forward").GetProperty("method").GetString());
+        Assert.Equal("10.96.0.20", ipvs.GetProperty("forward").GetProperty("before").GetProperty("dst").GetString());
+        Assert.Equal("10.244.1.2", ipvs.GetProperty("forward").GetProperty("after").GetProperty("dst").GetString());
+        Assert.Contains(packet.GetProperty("events").EnumerateArray(), e => e.GetProperty("kind").GetString() == "ipvsScheduled");
+        var views = result.GetProperty("views");
+        Assert.Contains("TCP  10.96.0.20:80 wlc", views.GetProperty("ipvsadmLn").GetString(), StringComparison.Ordinal);
+        Assert.Contains("SYN_RECV", views.GetProperty("ipvsadmLnc").GetString(), StringComparison.Ordinal);
+        Assert.Contains("KUBE-CLUSTER-IP", views.GetProperty("ipsetList").GetString(), StringComparison.Ordinal);
+        Assert.Contains("dport=80", views.GetProperty("conntrackL").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Post_IpvsDirectRoutingWithPortMapping_Returns422NamingTheRealServer()
+    {
+        var json = JsonSerializer.Serialize(new
+        {
+            mode = "ipvs",
+            objects = ClusterYaml.Valid,
+            ipvs = new { forwarding = "dr", l2Subnet = "10.244.0.0/16" },
+            packets = new[] { new { src = "10.244.0.5", sport = 40000, dst = "10.96.0.20", dport = 80, proto = "tcp", flags = "S" } },
+        });
+        using var response = await PostJsonAsync(json);
+
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.UnprocessableEntity);
+        var error = Assert.Single(ProblemAssert.Errors(problem));
+        Assert.Equal("/ipvs/forwarding", ProblemAssert.Pointer(error));
+        Assert.Contains("real server 10.244.1.2:8080", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
 }
