@@ -35,7 +35,8 @@ public sealed class Packet
 public readonly record struct EthernetHeader(string Source, string Destination)
 {
     /// <summary>
-    /// A pod's MAC as the standard CNI plugins derive it from the pod IP: 0a:58 followed by the four address bytes.
+    /// A pod's MAC, MODELLED on the scheme OVN-Kubernetes and older CNI bridge plugins use: 0a:58 followed by the
+    /// four bytes of the pod IP.
     /// </summary>
     public static string PodMac(Ipv4Address address) => Mac(0x0a, 0x58, address);
 
