@@ -137,6 +137,26 @@ public class IpvsTraceTests
     }
 
     [Fact]
+    public void ClientIpAffinity_PersistentService_EveryConnectionOfAClientFollowsItsTemplate()
+    {
+        // demo/cart has sessionAffinity ClientIP (10800 s): IPVS makes it a persistent service, `-p 10800`.
+        var result = Run(Small, null,
+            Tcp("10.244.0.5", 40001, "10.96.0.50", 80),
+            Tcp("10.244.0.5", 40002, "10.96.0.50", 80, at: 1),
+            Tcp("10.244.0.5", 40003, "10.96.0.50", 80, at: 2),
+            Tcp("10.244.0.9", 40004, "10.96.0.50", 80, at: 3));
+
+        Assert.Equal("template created", result.Packets[0].Ipvs!.Scheduler!.Persistence);
+        Assert.All(result.Packets.Skip(1).Take(2), p =>
+        {
+            Assert.Equal("template hit", p.Ipvs!.Scheduler!.Persistence);
+            Assert.Equal(result.Packets[0].Outcome.To, p.Outcome.To);
+        });
+        Assert.Equal("template created", result.Packets[3].Ipvs!.Scheduler!.Persistence);
+        Assert.Contains("persistent 10800", result.Views!.IpvsadmLn, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void NoEndpoints_VirtualServiceWithoutRealServers_RejectedWithIcmpPortUnreachable()
     {
         var packet = Run(Small, null, Tcp("10.244.0.5", 40000, "10.96.0.40", 80)).Packets[0];
