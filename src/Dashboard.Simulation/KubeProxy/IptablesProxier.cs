@@ -262,10 +262,11 @@ public static class IptablesProxier
     public static string Probability(int remaining) =>
         (1.0 / remaining).ToString("F10", CultureInfo.InvariantCulture);
 
-    private static void ChainLine(StringBuilder chains, string chain) => chains.Append(':').Append(chain).Append(" - [0:0]\n");
+    /// <summary>The ":CHAIN - [0:0]" line that declares (and, with --noflush, flushes) a chain.</summary>
+    internal static void ChainLine(StringBuilder chains, string chain) => chains.Append(':').Append(chain).Append(" - [0:0]\n");
 
     /// <summary>kube-proxy's LineBuffer.Write: the words joined by single spaces (empty ones left out), then a newline.</summary>
-    private static void Write(StringBuilder buffer, params string[] words)
+    internal static void Write(StringBuilder buffer, params string[] words)
     {
         var first = true;
         foreach (var word in words)

@@ -47,6 +47,14 @@ public static class NodeIptables
         :OUTPUT ACCEPT [0:0]
         :POSTROUTING ACCEPT [0:0]
         :KUBE-PROXY-CANARY - [0:0]
+
+        """ + NatServicePortalJumps;
+
+    /// <summary>
+    /// The nat half both the iptables and the IPVS proxier share: PREROUTING and OUTPUT jump to KUBE-SERVICES, POSTROUTING
+    /// to KUBE-POSTROUTING, with the same comments (after the table line and the built-in chains' declarations).
+    /// </summary>
+    internal const string NatServicePortalJumps = """
         :KUBE-SERVICES - [0:0]
         :KUBE-POSTROUTING - [0:0]
         -A PREROUTING -m comment --comment "kubernetes service portals" -j KUBE-SERVICES
