@@ -1,12 +1,16 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Dashboard.Simulation.Ipvs.Schedulers;
 using Dashboard.Simulation.KubeProxy;
 using Dashboard.Simulation.Kubernetes;
 using Dashboard.Simulation.Packets;
 
 namespace Dashboard.Web.Api;
 
-/// <summary>POST /api/v1/rules/iptables: Kubernetes objects in, the node's iptables-save text out.</summary>
+/// <summary>
+/// POST /api/v1/rules/iptables and /api/v1/rules/ipvs: Kubernetes objects in, the node's iptables-save text out (and in
+/// IPVS mode its ipvsadm-save and ipset save too).
+/// </summary>
 public static partial class RulesEndpoints
 {
     /// <summary>Response headers are not a place for megabytes of warnings: past this, the header says how many were cut.</summary>
@@ -19,22 +23,59 @@ public static partial class RulesEndpoints
         endpoints.MapPost("/api/v1/rules/iptables", (Delegate)SaveIptablesAsync)
             .WithName("IptablesRules")
             .WithSummary("The iptables-save text kube-proxy (iptables mode) would install on the node for these objects.");
+        endpoints.MapPost("/api/v1/rules/ipvs", (Delegate)SaveIpvsAsync)
+            .WithName("IpvsRules")
+            .WithSummary("The ipvsadm-save, ipset save and iptables-save texts of a node running kube-proxy in IPVS mode, for these objects.");
         return endpoints;
     }
 
-    private static async Task<IResult> SaveIptablesAsync(
+    private static Task<IResult> SaveIptablesAsync(
         HttpContext context,
         string? nodeName,
         string? nodeIP,
         string? podCIDR,
         string? clusterCIDR)
     {
+        var (node, errors) = ParseNode(nodeName, nodeIP, podCIDR, clusterCIDR);
+        return RespondAsync(context, node, errors,
+            (objects, settings) => Results.Text(IptablesRules.Save(objects, settings), "text/plain; charset=utf-8", Encoding.UTF8));
+    }
+
+    private static Task<IResult> SaveIpvsAsync(
+        HttpContext context,
+        string? nodeName,
+        string? nodeIP,
+        string? podCIDR,
+        string? clusterCIDR,
+        string? scheduler)
+    {
+        var (node, errors) = ParseNode(nodeName, nodeIP, podCIDR, clusterCIDR);
+        // kube-proxy's own default when ipvs.scheduler is empty.
+        var schedulerName = string.IsNullOrEmpty(scheduler) ? "rr" : scheduler;
+        if (!SchedulerCatalog.KnownNames.Contains(schedulerName, StringComparer.Ordinal))
+        {
+            errors = [.. errors, new ApiError($"scheduler: '{Printable(schedulerName)}' is not an IPVS scheduler the simulator knows; known schedulers: {string.Join(", ", SchedulerCatalog.KnownNames)}.")];
+            node = null;
+        }
+        return RespondAsync(context, node, errors, (objects, settings) =>
+        {
+            var ipvs = NodeIpvs.Build(objects, settings, schedulerName);
+            return Results.Json(new IpvsRules(ipvs.IpvsadmSave(), ipvs.IpsetSave(), ipvs.IptablesSave()), ApiJson.Options);
+        });
+    }
+
+    /// <summary>
+    /// What both rules endpoints do around their own work: parameters are checked before the body is read (a bad
+    /// nodeIP should not cost a 64 MB upload), then the body is read and parsed, warnings go to X-Warnings, and
+    /// <paramref name="render"/> turns the objects into the response.
+    /// </summary>
+    private static async Task<IResult> RespondAsync(HttpContext context, NodeSettings? node, IReadOnlyList<ApiError> parameterErrors,
+        Func<ClusterObjects, NodeSettings, IResult> render)
+    {
         var request = context.Request;
-        // Parameters are checked before the body is read: a bad nodeIP should not cost a 64 MB upload.
-        var (node, nodeErrors) = ParseNode(nodeName, nodeIP, podCIDR, clusterCIDR);
         if (node is null)
         {
-            return ApiProblems.Semantic("Invalid query parameters", nodeErrors);
+            return ApiProblems.Semantic("Invalid query parameters", parameterErrors);
         }
         if (RequestBody.DetectFormat(request.ContentType, Accepted) is not { } format)
         {
@@ -65,12 +106,12 @@ public static partial class RulesEndpoints
                 [new ApiError($"The body is not valid {(format == BodyFormat.Yaml ? "YAML" : "JSON")}: the parser stopped in the middle of the document (an unclosed '[', '{{' or quote?).")]);
         }
 
-        var rules = IptablesRules.Save(objects, node);
+        var result = render(objects, node);
         if (objects.Warnings.Count > 0)
         {
             context.Response.Headers["X-Warnings"] = FormatWarningsHeader(objects.Warnings);
         }
-        return Results.Text(rules, "text/plain; charset=utf-8", Encoding.UTF8);
+        return result;
     }
 
     /// <summary>Null settings with the reasons when a parameter is invalid; omitted parameters take NodeSettings.Default.</summary>
@@ -162,3 +203,6 @@ public static partial class RulesEndpoints
     [GeneratedRegex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")]
     private static partial Regex NodeNamePattern();
 }
+
+/// <summary>The response of /api/v1/rules/ipvs: what `ipvsadm-save -n`, `ipset save` and `iptables-save` print on the node.</summary>
+public sealed record IpvsRules(string Ipvsadm, string Ipset, string Iptables);
