@@ -171,6 +171,16 @@ public sealed class KernelLab : IAsyncDisposable
         ConntrackEntry.ParseListing(await LabCommand.RunInNamespaceCheckedAsync(NodeNamespace, "conntrack", ["-L"], cancellationToken: cancellationToken));
 
     /// <summary>
+    /// Puts each address on the node's lo as a /32: the node owns it (routing delivers packets for it locally and
+    /// `addrtype --dst-type LOCAL` matches it) while no other interface announces it.
+    /// </summary>
+    public Task AddNodeLoopbackAddressesAsync(IEnumerable<string> addresses, CancellationToken cancellationToken = default) =>
+        BatchAsync(NodeNamespace, addresses.Select(address => $"addr add {address}/32 dev lo"), cancellationToken);
+
+    /// <summary>The source address the client's packets carry.</summary>
+    public string AddressOf(LabClient client) => ClientOf(client).Address;
+
+    /// <summary>
     /// One TCP SYN: the client connect()s from a bound source port with a short timeout. Returns the SYN's trace
     /// at the node and how the connect ended; an established connection is closed again.
     /// </summary>
