@@ -224,6 +224,16 @@ public class IpvsProxierTests
     }
 
     [Fact]
+    public void VirtualServers_InternalPolicyLocalWithoutLocalEndpoints_ClusterIpHasNoRealServers()
+    {
+        // Fixture "internalTrafficPolicy is local with zero local endpoints": the fallback has no cluster endpoints to
+        // fall back to, so the ClusterIP virtual server exists with 0 real servers.
+        var node = NodeIpvs.Build(IpvsTestScenarios.Read(IpvsTestScenarios.InternalLocalWithoutLocalEndpoints), Node);
+        Assert.Equal(["TCP 10.96.3.10:80 rr -> "], VirtualServers(node));
+        Assert.Equal(["10.96.3.10,tcp:80"], Members(node, "KUBE-CLUSTER-IP"));
+    }
+
+    [Fact]
     public void BoundAddresses_ExternalIps_AllButTheNodesOwnAddressOnKubeIpvs0()
     {
         string[] expected = ["10.96.1.10", "10.96.1.20", "10.96.1.30", "10.96.1.40", "10.96.1.50", "198.51.100.20", "198.51.100.30", "203.0.113.10"];
@@ -368,6 +378,11 @@ internal static class IpvsTestScenarios
             "{type: LoadBalancer, clusterIP: 10.96.2.10, loadBalancerSourceRanges: [10.0.0.0/8], ports: [{name: p80, port: 80, protocol: TCP, nodePort: 32080}]}",
             "{loadBalancer: {ingress: [{ip: 1.2.3.4}]}}", ns: "ns1"),
         Slice("lb", "{name: p80, port: 80, protocol: TCP}", ["{addresses: [10.180.0.1], nodeName: node-2}"], ns: "ns1"));
+
+    /// <summary>A ClusterIP service with internalTrafficPolicy Local whose only endpoint is on another node.</summary>
+    public static readonly string InternalLocalWithoutLocalEndpoints = Documents(
+        Service("svc", "{type: ClusterIP, clusterIP: 10.96.3.10, internalTrafficPolicy: Local, ports: [{name: http, port: 80, protocol: TCP}]}"),
+        Slice("svc", "{name: http, port: 8080, protocol: TCP}", ["{addresses: [10.244.2.30], nodeName: node-3}"]));
 
     public static ClusterObjects Read(string yaml) => ClusterObjectsReader.Read(yaml, InputFormat.Yaml);
 
