@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Dashboard.Simulation.Ipvs.Schedulers;
 using Dashboard.Simulation.Packets;
 
 namespace Dashboard.Simulation.Ipvs;
@@ -53,6 +54,10 @@ public static class IpvsadmFormatter
         foreach (var service in SortedServices(services))
         {
             text.Append(ServiceName(service)).Append(' ').Append(service.Scheduler.Name);
+            if (SchedulerFlags(service) is { } flags)
+            {
+                text.Append(" (").Append(flags).Append(')');
+            }
             if (service.IsPersistent)
             {
                 text.Append(Invariant($" persistent {service.PersistenceTimeoutSeconds}"));
@@ -146,6 +151,10 @@ public static class IpvsadmFormatter
         {
             var name = RuleName(service);
             text.Append("-A ").Append(name).Append(" -s ").Append(service.Scheduler.Name);
+            if (SchedulerFlags(service) is { } flags)
+            {
+                text.Append(" -b ").Append(flags);
+            }
             if (service.IsPersistent)
             {
                 text.Append(Invariant($" -p {service.PersistenceTimeoutSeconds}"));
@@ -166,6 +175,27 @@ public static class IpvsadmFormatter
             }
         }
         return text.ToString();
+    }
+
+    /// <summary>
+    /// ipvsadm's print_sched_flags: sh and mh name their flags (mh-fallback,mh-port); null when none is set. kube-proxy
+    /// sets mh-port on every mh service (its FlagSourceHash).
+    /// </summary>
+    private static string? SchedulerFlags(VirtualService service)
+    {
+        var flags = service.Scheduler switch
+        {
+            Maglev maglev => maglev.Flags,
+            SourceHashing sourceHashing => sourceHashing.Flags,
+            _ => HashingFlags.None,
+        };
+        if (flags == HashingFlags.None)
+        {
+            return null;
+        }
+        var name = service.Scheduler.Name;
+        return string.Join(',', new[] { (HashingFlags.Fallback, "-fallback"), (HashingFlags.Port, "-port") }
+            .Where(f => flags.HasFlag(f.Item1)).Select(f => name + f.Item2));
     }
 
     /// <summary>`ipvsadm --timeout` (list_timeout).</summary>

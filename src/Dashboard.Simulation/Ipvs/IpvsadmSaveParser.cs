@@ -6,7 +6,10 @@ namespace Dashboard.Simulation.Ipvs;
 /// <summary>A real server line of ipvsadm-save (`-a ... -r addr:port -m -w 1`).</summary>
 public sealed record SavedRealServer(Ipv4Address Address, ushort Port, ForwardingMethod Method, int Weight);
 
-/// <summary>A virtual service of ipvsadm-save (`-A -t addr:port -s rr [-p timeout [-M mask]]`) with its real servers.</summary>
+/// <summary>
+/// A virtual service of ipvsadm-save (`-A -t addr:port -s rr [-b flags] [-p timeout [-M mask]]`) with its real servers;
+/// SchedulerFlags is the -b value as written (mh-port, sh-fallback,sh-port, ...).
+/// </summary>
 public sealed record SavedService(
     IpProtocol Protocol,
     Ipv4Address Address,
@@ -16,7 +19,8 @@ public sealed record SavedService(
     int PersistenceTimeoutSeconds,
     Ipv4Address PersistenceNetmask,
     bool OnePacket,
-    IReadOnlyList<SavedRealServer> Servers);
+    IReadOnlyList<SavedRealServer> Servers,
+    string? SchedulerFlags = null);
 
 /// <summary>
 /// Reads the rules `ipvsadm-save -n` writes (the -A and -a commands ipvsadm-restore feeds back to ipvsadm), with
@@ -66,6 +70,7 @@ public static class IpvsadmSaveParser
         ushort port = 0;
         uint mark = 0;
         string? scheduler = null;
+        string? schedulerFlags = null;
         int? persistence = null;
         var netmask = new Ipv4Address(uint.MaxValue);
         var onePacket = false;
@@ -95,6 +100,9 @@ public static class IpvsadmSaveParser
                     break;
                 case "-s" or "--scheduler" when isService:
                     scheduler = Value(tokens, ref i);
+                    break;
+                case "-b" or "--sched-flags" when isService:
+                    schedulerFlags = Value(tokens, ref i);
                     break;
                 case "-p" or "--persistent" when isService:
                     // -p takes an optional value: a following option starts with '-'.
@@ -142,7 +150,7 @@ public static class IpvsadmSaveParser
                 throw new FormatException("service already added");
             }
             var service = new SavedService(protocol.Value, address, port, mark, scheduler ?? DefaultScheduler, persistence ?? 0,
-                netmask, onePacket, []);
+                netmask, onePacket, [], schedulerFlags);
             services.Add((service, []));
             return;
         }

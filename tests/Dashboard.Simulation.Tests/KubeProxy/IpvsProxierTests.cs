@@ -246,12 +246,21 @@ public class IpvsProxierTests
     [Theory]
     [InlineData("rr")]
     [InlineData("wlc")]
-    [InlineData("mh")]
     public void Build_Scheduler_EveryVirtualServerUsesIt(string scheduler)
     {
         var node = NodeIpvs.Build(ScenarioCatalog.Load("small"), Node, scheduler);
         Assert.All(node.Services.Services, s => Assert.Equal(scheduler, s.Scheduler.Name));
         Assert.Contains($"-A -t 10.96.0.20:80 -s {scheduler}\n", node.IpvsadmSave(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Build_Maglev_KubeProxySetsMhPortWhichIpvsadmShowsAsASchedulerFlag()
+    {
+        // kube-proxy's FlagSourceHash (0x10) on an mh service is the kernel's IP_VS_SVC_F_SCHED2: ipvsadm's mh-port.
+        var node = NodeIpvs.Build(ScenarioCatalog.Load("small"), Node, "mh");
+        Assert.Contains("-A -t 10.96.0.20:80 -s mh -b mh-port\n", node.IpvsadmSave(), StringComparison.Ordinal);
+        Assert.Contains("TCP  10.96.0.20:80 mh (mh-port)\n", IpvsadmFormatter.List(node.Services), StringComparison.Ordinal);
+        Assert.All(IpvsadmSaveParser.Parse(node.IpvsadmSave()), s => Assert.Equal("mh-port", s.SchedulerFlags));
     }
 
     [Fact]

@@ -2,7 +2,8 @@ namespace Dashboard.Simulation.Ipvs.Schedulers;
 
 /// <summary>
 /// The scheduler flags sh and mh read (ipvsadm -b sh-fallback,sh-port / mh-fallback,mh-port; the kernel's
-/// IP_VS_SVC_F_SCHED1 and IP_VS_SVC_F_SCHED2). kube-proxy sets none of them.
+/// IP_VS_SVC_F_SCHED1 and IP_VS_SVC_F_SCHED2). kube-proxy sets mh-port on mh services (its FlagSourceHash) and
+/// nothing on sh.
 /// </summary>
 [Flags]
 public enum HashingFlags
