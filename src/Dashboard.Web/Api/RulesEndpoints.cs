@@ -60,7 +60,7 @@ public static partial class RulesEndpoints
         return RespondAsync(context, node, errors, (objects, settings) =>
         {
             var ipvs = NodeIpvs.Build(objects, settings, schedulerName);
-            return Results.Json(new IpvsRules(ipvs.IpvsadmSave(), ipvs.IpsetSave(), ipvs.IptablesSave()), ApiJson.Options);
+            return Results.Json(new IpvsRules(ipvs.IpvsadmSave(), ipvs.IpsetSave(), ipvs.IptablesSave(), ipvs.Sysctls), ApiJson.Options);
         });
     }
 
@@ -204,5 +204,8 @@ public static partial class RulesEndpoints
     private static partial Regex NodeNamePattern();
 }
 
-/// <summary>The response of /api/v1/rules/ipvs: what `ipvsadm-save -n`, `ipset save` and `iptables-save` print on the node.</summary>
-public sealed record IpvsRules(string Ipvsadm, string Ipset, string Iptables);
+/// <summary>
+/// The response of /api/v1/rules/ipvs: what `ipvsadm-save -n`, `ipset save` and `iptables-save` print on the node, and
+/// the sysctls kube-proxy sets for IPVS mode (vs/conntrack=1: IPVS connections get conntrack entries too).
+/// </summary>
+public sealed record IpvsRules(string Ipvsadm, string Ipset, string Iptables, IReadOnlyList<KubeProxySysctl> Sysctls);

@@ -16,14 +16,16 @@ public sealed class IpvsRulesApiTests(DashboardFactory factory) : IClassFixture<
     private Task<HttpResponseMessage> PostAsync(string body, string contentType = "application/yaml", string query = "") =>
         _client.PostAsync(Url + query, new StringContent(body, Encoding.UTF8, contentType), Ct);
 
-    /// <summary>The three texts of a 200 response, after checking it is JSON with exactly those members.</summary>
+    /// <summary>The three texts of a 200 response, after checking it is JSON with exactly those members and the sysctls.</summary>
     private static async Task<(string Ipvsadm, string Ipset, string Iptables)> TextsAsync(HttpResponseMessage response)
     {
         var body = await response.Content.ReadAsStringAsync(Ct);
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         var json = JsonDocument.Parse(body).RootElement;
-        Assert.Equal(["ipvsadm", "ipset", "iptables"], json.EnumerateObject().Select(p => p.Name));
+        Assert.Equal(["ipvsadm", "ipset", "iptables", "sysctls"], json.EnumerateObject().Select(p => p.Name));
+        Assert.Contains(json.GetProperty("sysctls").EnumerateArray(), s =>
+            s.GetProperty("name").GetString() == "net/ipv4/vs/conntrack" && s.GetProperty("value").GetString() == "1");
         return (json.GetProperty("ipvsadm").GetString()!, json.GetProperty("ipset").GetString()!, json.GetProperty("iptables").GetString()!);
     }
 
@@ -61,14 +63,14 @@ public sealed class IpvsRulesApiTests(DashboardFactory factory) : IClassFixture<
     }
 
     [Theory]
-    [InlineData("mh")]
-    [InlineData("wlc")]
-    public async Task Post_Scheduler_EveryVirtualServerUsesIt(string scheduler)
+    [InlineData("mh", "-s mh -b mh-port")]
+    [InlineData("wlc", "-s wlc")]
+    public async Task Post_Scheduler_EveryVirtualServerUsesIt(string scheduler, string saved)
     {
         using var response = await PostAsync(ClusterYaml.Valid, query: $"?scheduler={scheduler}");
 
         var (ipvsadm, _, _) = await TextsAsync(response);
-        Assert.StartsWith($"-A -t 10.96.0.20:80 -s {scheduler}\n", ipvsadm, StringComparison.Ordinal);
+        Assert.StartsWith($"-A -t 10.96.0.20:80 {saved}\n", ipvsadm, StringComparison.Ordinal);
     }
 
     [Theory]
