@@ -122,12 +122,12 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
 
     /// <summary>
     /// The IPVS connection a packet answers when it comes from a DR or TUN real server straight to the client (source
-    /// = the virtual address). Null for every other packet. Only a hash lookup for packets not from a virtual service.
+    /// = the virtual address). Null for every other packet. The kernel never sees such a packet; the simulator finds
+    /// its connection with one connection-table bucket walk (hashed on the client), whatever the number of services.
     /// </summary>
     public IpvsConnection? DirectReplyTo(Packet packet, TimeSpan now)
     {
-        if (packet.Protocol is not (IpProtocol.Tcp or IpProtocol.Udp) ||
-            !Services.Lookup(packet.Protocol, packet.Source, packet.SourcePort).Found)
+        if (packet.Protocol is not (IpProtocol.Tcp or IpProtocol.Udp))
         {
             return null;
         }

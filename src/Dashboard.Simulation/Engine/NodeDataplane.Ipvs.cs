@@ -256,7 +256,7 @@ public sealed partial class NodeDataplane
         }
 
         private void AddConnectionLookup(string direction, ConnectionTuple tuple, ConnectionLookup lookup, string outcome, IpvsConnection? connection = null) =>
-            Add(new IpvsConnectionLookup(direction, Describe(tuple), outcome, lookup.Bucket, lookup.ChainLength,
+            Add(new IpvsConnectionLookup(direction, tuple, outcome, lookup.Bucket, lookup.ChainLength,
                 connection?.State.ToIpvsName(), _cost.IpvsConnectionLookupNs));
 
         private bool IpvsDrop(string reason)

@@ -85,8 +85,18 @@ public sealed record IpvsServiceLookup(string Service, bool Hit, int Bucket, int
 /// IPVS searched its connection table (in: ip_vs_conn_in_get for a client packet; out: ip_vs_conn_out_get for a reply),
 /// with the outcome in words, the bucket, its chain length, and the entry's state afterwards.
 /// </summary>
-public sealed record IpvsConnectionLookup(string Direction, string Tuple, string Result, int Bucket, int ChainLength, string? State, double CostNs)
-    : TraversalEvent(CostNs);
+public sealed record IpvsConnectionLookup(
+    string Direction,
+    [property: JsonIgnore] ConnectionTuple Key,
+    string Result,
+    int Bucket,
+    int ChainLength,
+    string? State,
+    double CostNs) : TraversalEvent(CostNs)
+{
+    /// <summary>Formatted only when someone reads it, as <see cref="ConntrackLookup.Tuple"/> is.</summary>
+    public string Tuple => $"{Key.Protocol.ToName()} {Key}";
+}
 
 /// <summary>The scheduler picked a real server for a new connection, and why.</summary>
 public sealed record IpvsScheduled(string Scheduler, string RealServer, string Reason, double CostNs) : TraversalEvent(CostNs);
