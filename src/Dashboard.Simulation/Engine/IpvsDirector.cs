@@ -103,6 +103,11 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
     /// <summary>The graceful-termination loop: every minute, weight-0 real servers whose connections have all gone are deleted.</summary>
     public void RetryGracefulDeletes(TimeSpan now, List<string>? changes = null)
     {
+        if (_gracefulDeletes.Count == 0)
+        {
+            return;
+        }
+        Connections.Advance(now);
         for (var i = _gracefulDeletes.Count - 1; i >= 0; i--)
         {
             var (service, server, since) = _gracefulDeletes[i];
@@ -110,7 +115,6 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
             {
                 continue;
             }
-            Connections.Advance(now);
             if (server.ActiveConnections + server.InactiveConnections == 0)
             {
                 service.RemoveServer(server.Address, server.Port);
@@ -143,6 +147,23 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
         ForwardingMethod.Tunnel => "tun",
         _ => "nat",
     };
+
+    /// <summary>The API's method names, in <see cref="ForwardingMethod"/> order.</summary>
+    public static IReadOnlyList<string> MethodNames { get; } = [.. Enum.GetValues<ForwardingMethod>().Select(MethodName)];
+
+    public static bool TryParseMethod(string name, out ForwardingMethod method)
+    {
+        foreach (var candidate in Enum.GetValues<ForwardingMethod>())
+        {
+            if (MethodName(candidate) == name)
+            {
+                method = candidate;
+                return true;
+            }
+        }
+        method = default;
+        return false;
+    }
 
     /// <summary>The MAC a real server answers ARP with: a pod's CNI-derived MAC, or a host's (modelled) NIC MAC.</summary>
     public static string MacOf(Ipv4Address address, Ipv4Prefix clusterCidr) =>

@@ -61,8 +61,7 @@ public sealed partial class NodeDataplane
             {
                 AddConnectionLookup("in", tuple, lookup, "hit: no scheduling, the entry decides", connection);
             }
-            Step.Connection = new IpvsConnectionView(lookup.Found, "in", connection.Bucket, ipvs.Connections.ChainLength(connection.Bucket),
-                connection.State.ToIpvsName(), connection.RemainingSeconds(now));
+            Step.Connection = ConnectionView(connection, "in", lookup.Found);
             Step.TraceEntriesBefore = result.Trace.Count;
             Transmit(connection);
             return true;
@@ -130,14 +129,14 @@ public sealed partial class NodeDataplane
                             entry.Reply.Destination, entry.Reply.DestinationPort));
                         Add(new ConntrackAltered(Describe(entry.Reply), _cost.NatNs));
                     }
-                    SendOn(connection.DestinationAddress, realServer);
+                    SendOut(connection.DestinationAddress, realServer, newPacket: false);
                     break;
                 case ForwardingMethod.DirectRouting:
                     // Only the frame changes: from the director's NIC to the real server's MAC, which owns the VIP on lo.
                     packet.Ethernet = new EthernetHeader(EthernetHeader.NodeMac(ipvs.NodeAddress),
                         IpvsDirector.MacOf(connection.DestinationAddress, dataplane._network.Settings.ClusterCidr));
                     AddForwarded(connection, before, realServer);
-                    SendOn(connection.DestinationAddress, realServer);
+                    SendOut(connection.DestinationAddress, realServer, newPacket: false);
                     break;
                 default:
                     // ip_vs_tunnel_xmit_prepare confirms the inner packet's entry, then the outer packet is a new one.
@@ -153,52 +152,33 @@ public sealed partial class NodeDataplane
                     packet.Outer = new OuterIpHeader(outer.Source, outer.Destination);
                     AddForwarded(connection, before, realServer);
                     var inner = (result.Connection, result.CtState);
-                    var outerWalk = new Walk(dataplane, outer, result, now);
                     dataplane._context.Packet = outer;
-                    outerWalk.SendLocallyGenerated(realServer);
+                    new Walk(dataplane, outer, result, now).SendOut(outer.Destination, realServer, newPacket: true);
                     dataplane._context.Packet = packet;
-                    packet.Outer = new OuterIpHeader(outer.Source, outer.Destination);
                     (result.Connection, result.CtState) = inner;
                     break;
             }
-            var after = packet.Headers;
-            Step.Forward = new IpvsForwardView(IpvsDirector.MethodName(connection.Method), HeadersView.Of(before), HeadersView.Of(after),
-                after.Outer is { } o ? new OuterView(o.Protocol.ToName(), o.Source.ToString(), o.Destination.ToString()) : null);
+            var after = HeadersView.Of(packet.Headers);
+            Step.Forward = new IpvsForwardView(IpvsDirector.MethodName(connection.Method), HeadersView.Of(before), after, after.Outer);
         }
 
         private void AddForwarded(IpvsConnection connection, PacketHeaders before, string realServer) =>
             Add(new IpvsForwarded(IpvsDirector.MethodName(connection.Method), realServer, before, packet.Headers, _cost.IpvsTransmitNs));
 
         /// <summary>
-        /// ip_vs_send_or_cont: NF_HOOK(LOCAL_OUT) with the route to the real server, then POSTROUTING. The packet keeps
-        /// its conntrack entry, so conntrack does not look it up again; nat OUTPUT has nothing to do for it.
+        /// The packet's way out after IPVS: the route to <paramref name="nextHop"/>, OUTPUT, then POSTROUTING. A packet
+        /// IPVS sends on (ip_vs_send_or_cont) keeps its conntrack entry, so conntrack does not look it up again and nat
+        /// OUTPUT has nothing to do for it; a <paramref name="newPacket"/> the node builds itself (the IPIP outer packet,
+        /// ip_local_out) goes through raw OUTPUT and gets its own entry.
         /// </summary>
-        private void SendOn(Ipv4Address nextHop, string realServer)
+        private void SendOut(Ipv4Address nextHop, string deliverTo, bool newPacket)
         {
             packet.OutInterface = dataplane._network.OutInterface(nextHop);
             Add(new Routed("output", packet.OutInterface, _cost.RouteNs));
             Enter(NetfilterHook.Output);
-            if (!RunTable("mangle", NetfilterHook.Output) || !RunNat(NetfilterHook.Output, destination: true) ||
+            if ((newPacket && (!RunTable("raw", NetfilterHook.Output) || !TrackConnection())) ||
+                !RunTable("mangle", NetfilterHook.Output) || !RunNat(NetfilterHook.Output, destination: true) ||
                 !RunTable("filter", NetfilterHook.Output))
-            {
-                return;
-            }
-            Enter(NetfilterHook.Postrouting);
-            if (!RunTable("mangle", NetfilterHook.Postrouting) || !RunNat(NetfilterHook.Postrouting, destination: false) || !Confirm())
-            {
-                return;
-            }
-            Deliver(packet.OutInterface, realServer);
-        }
-
-        /// <summary>ip_local_out for a packet the node builds itself (the IPIP outer packet): conntrack, OUTPUT, POSTROUTING.</summary>
-        private void SendLocallyGenerated(string deliverTo)
-        {
-            packet.OutInterface = dataplane._network.OutInterface(packet.Destination);
-            Add(new Routed("output", packet.OutInterface, _cost.RouteNs));
-            Enter(NetfilterHook.Output);
-            if (!RunTable("raw", NetfilterHook.Output) || !TrackConnection() || !RunTable("mangle", NetfilterHook.Output) ||
-                !RunNat(NetfilterHook.Output, destination: true) || !RunTable("filter", NetfilterHook.Output))
             {
                 return;
             }
@@ -234,8 +214,7 @@ public sealed partial class NodeDataplane
             ipvs.Connections.Process(connection, IpvsDirection.Output, packet.TcpFlags, packet.Length, now);
             AddConnectionLookup("out", tuple, lookup, "hit: a reply from the real server", connection);
             Add(new NatApplied("un-DNAT", "ipvs", before, packet.Headers, _cost.IpvsTransmitNs));
-            Step.Connection = new IpvsConnectionView(true, "out", lookup.Bucket, lookup.ChainLength,
-                connection.State.ToIpvsName(), connection.RemainingSeconds(now));
+            Step.Connection = ConnectionView(connection, "out", hit: true);
         }
 
         /// <summary>A DR or TUN real server's reply: it goes from the real server to the client, around the node.</summary>
@@ -247,13 +226,14 @@ public sealed partial class NodeDataplane
             Add(new DirectReply(method, realServer,
                 $"{method}: {connection.DestinationAddress} owns {connection.VirtualAddress} on a non-ARPing interface and answers " +
                 $"{packet.Destination} directly from it; the node never sees this packet (ipvsadm --stats shows no OutPkts)", 0));
-            result.Ipvs = new IpvsStep
-            {
-                Connection = new IpvsConnectionView(true, "direct", connection.Bucket, dataplane._ipvs!.Connections.ChainLength(connection.Bucket),
-                    connection.State.ToIpvsName(), connection.RemainingSeconds(now)),
-            };
+            Step.Connection = ConnectionView(connection, "direct", hit: true);
             Deliver("the real server's own route", Endpoint(packet.Destination, packet.DestinationPort));
         }
+
+        /// <summary>The entry as the packet left it: its bucket and that bucket's chain, state and seconds left.</summary>
+        private IpvsConnectionView ConnectionView(IpvsConnection connection, string direction, bool hit) =>
+            new(hit, direction, connection.Bucket, dataplane._ipvs!.Connections.ChainLength(connection.Bucket),
+                connection.State.ToIpvsName(), connection.RemainingSeconds(now));
 
         private void AddConnectionLookup(string direction, ConnectionTuple tuple, ConnectionLookup lookup, string outcome, IpvsConnection? connection = null) =>
             Add(new IpvsConnectionLookup(direction, tuple, outcome, lookup.Bucket, lookup.ChainLength,

@@ -57,25 +57,24 @@ public sealed partial class NodeDataplane
     /// A node running kube-proxy in iptables mode for these objects: its ruleset, kube-proxy's conntrack settings, and
     /// the seed that decides every random draw (statistic matches, --random-fully ports, conntrack's hash).
     /// </summary>
-    public static NodeDataplane ForIptablesNode(ClusterObjects objects, NodeSettings node, long seed)
-    {
-        var seed32 = unchecked((int)seed);
-        return new NodeDataplane(NodeIptables.Build(objects, node), new NodeNetwork(node),
-            new ConntrackTable(ConntrackSettings.KubeProxyNode(), unchecked((ulong)seed)), new SeededStatistic(seed32), DataplaneCostModel.Default, seed32);
-    }
+    public static NodeDataplane ForIptablesNode(ClusterObjects objects, NodeSettings node, long seed) =>
+        ForKubeProxyNode(NodeIptables.Build(objects, node), new NodeNetwork(node), seed);
 
     /// <summary>
     /// A node running kube-proxy in IPVS mode: the proxier's ruleset and ipsets, its virtual services in the kernel's
     /// service table, the service addresses on kube-ipvs0, and a connection table of 2^connTabBits buckets with the
     /// sysctls kube-proxy sets (expire_nodest_conn, expire_quiescent_template, conntrack=1).
     /// </summary>
-    public static NodeDataplane ForIpvsNode(NodeIpvs ipvs, NodeSettings node, long seed, int connTabBits = ConnectionTable.DefaultTableBits)
+    public static NodeDataplane ForIpvsNode(NodeIpvs ipvs, NodeSettings node, long seed, int connTabBits = ConnectionTable.DefaultTableBits) =>
+        ForKubeProxyNode(ipvs.Ruleset, new NodeNetwork(node, ipvs.BoundAddresses), seed,
+            new IpvsDirector(ipvs.Services, ConnectionTable.KubeProxyNode(tableBits: connTabBits), node.Ip), ipvs.IpSets);
+
+    /// <summary>What every kube-proxy node shares: kube-proxy's conntrack settings, and one seed for every random draw.</summary>
+    private static NodeDataplane ForKubeProxyNode(Ruleset ruleset, NodeNetwork network, long seed, IpvsDirector? ipvs = null, IIpSetLookup? ipSets = null)
     {
         var seed32 = unchecked((int)seed);
-        var connections = ConnectionTable.KubeProxyNode(tableBits: connTabBits);
-        return new NodeDataplane(ipvs.Ruleset, new NodeNetwork(node, ipvs.BoundAddresses),
-            new ConntrackTable(ConntrackSettings.KubeProxyNode(), unchecked((ulong)seed)), new SeededStatistic(seed32), DataplaneCostModel.Default, seed32,
-            new IpvsDirector(ipvs.Services, connections, node.Ip), ipvs.IpSets);
+        return new NodeDataplane(ruleset, network, new ConntrackTable(ConntrackSettings.KubeProxyNode(), unchecked((ulong)seed)),
+            new SeededStatistic(seed32), DataplaneCostModel.Default, seed32, ipvs, ipSets);
     }
 
     /// <summary>
@@ -98,6 +97,9 @@ public sealed partial class NodeDataplane
     /// <summary>IPVS mode's director; null in iptables mode.</summary>
     public IpvsDirector? Ipvs => _ipvs;
     public NodeNetwork Network => _network;
+
+    /// <summary>The ipsets `-m set` matches look in (IPVS mode); null in iptables mode.</summary>
+    public IIpSetLookup? IpSets => _context.IpSets;
     public IStatisticSource DefaultStatistic { get; }
     public RecentTable Recent => _context.Recent;
     public Ruleset Ruleset => _ruleset;

@@ -19,7 +19,6 @@ public static class TraceRunner
     public const int MaxUpdates = 100;
 
     private static readonly string[] Modes = ["iptables", "ipvs"];
-    private static readonly string[] ForwardingMethods = ["nat", "dr", "tun"];
 
     /// <summary>Throws <see cref="InputException"/> naming every problem (with JSON pointers) when the request is unusable.</summary>
     public static TraceResult Run(TraceRequest request)
@@ -59,7 +58,6 @@ public static class TraceRunner
         {
             throw new InputException(problems);
         }
-        var currentSets = ipvsNode?.IpSets;
         var results = new List<PacketTraceResult>(packets.Count);
         var updateResults = new List<UpdateResult>(updates.Count);
         var nextUpdate = 0;
@@ -67,7 +65,7 @@ public static class TraceRunner
         {
             while (nextUpdate < updates.Count && updates[nextUpdate].At <= spec.At)
             {
-                updateResults.Add(Apply(dataplane, updates[nextUpdate++], node!, ipvs, ref currentSets));
+                updateResults.Add(Apply(dataplane, updates[nextUpdate++], node!, ipvs));
             }
             dataplane.Ipvs?.RetryGracefulDeletes(spec.At);
             var packet = new Packet
@@ -85,10 +83,10 @@ public static class TraceRunner
         }
         while (nextUpdate < updates.Count)
         {
-            updateResults.Add(Apply(dataplane, updates[nextUpdate++], node!, ipvs, ref currentSets));
+            updateResults.Add(Apply(dataplane, updates[nextUpdate++], node!, ipvs));
         }
         var last = TimeSpan.FromSeconds(Math.Max(packets[^1].At.TotalSeconds, updates.Count > 0 ? updates[^1].At.TotalSeconds : 0));
-        var views = request.Views ? Views(dataplane, currentSets, last) : null;
+        var views = request.Views ? Views(dataplane, last) : null;
         return new TraceResult(objects!.Warnings, results, updateResults, views);
     }
 
@@ -97,7 +95,7 @@ public static class TraceRunner
     private sealed record Update(TimeSpan At, ClusterObjects Objects);
 
     /// <summary>A kube-proxy sync with the update's objects: new rules (and ipsets, virtual servers), stale UDP flows cleared.</summary>
-    private static UpdateResult Apply(NodeDataplane dataplane, Update update, NodeSettings node, IpvsOptions? ipvs, ref IpSets.IpSetCollection? currentSets)
+    private static UpdateResult Apply(NodeDataplane dataplane, Update update, NodeSettings node, IpvsOptions? ipvs)
     {
         IReadOnlyList<string> changes;
         if (ipvs is null)
@@ -110,14 +108,13 @@ public static class TraceRunner
         {
             var desired = NodeIpvs.Build(update.Objects, node, ipvs.Scheduler, ipvs.Method);
             dataplane.Resync(desired.Ruleset, desired.IpSets, desired.BoundAddresses);
-            currentSets = desired.IpSets;
             changes = dataplane.Ipvs!.Sync(desired.Services, update.At);
         }
         var deleted = StaleConntrackCleanup.Run(dataplane.Conntrack, update.Objects, node, update.At);
         return new UpdateResult(update.At.TotalSeconds, changes, deleted);
     }
 
-    private static NodeViews Views(NodeDataplane dataplane, IpSets.IpSetCollection? ipSets, TimeSpan now)
+    private static NodeViews Views(NodeDataplane dataplane, TimeSpan now)
     {
         var conntrack = string.Concat(dataplane.Conntrack.List(now).Select(line => line + "\n"));
         if (dataplane.Ipvs is not { } ipvs)
@@ -130,7 +127,7 @@ public static class TraceRunner
             IpvsadmFormatter.List(ipvs.Services, ipvs.Connections.Size),
             IpvsadmFormatter.ListConnections(ipvs.Connections, now),
             IpvsadmFormatter.ListStats(ipvs.Services, ipvs.Connections.Size),
-            ipSets is null ? null : IpSets.IpSetListWriter.Write(ipSets));
+            dataplane.IpSets is IpSets.IpSetCollection sets ? IpSets.IpSetListWriter.Write(sets) : null);
     }
 
     /// <summary>The objects text (YAML or JSON) of the request or of an update; problems point at its field.</summary>
@@ -213,20 +210,9 @@ public static class TraceRunner
         {
             problems.Add(Semantic("/ipvs/scheduler", $"ipvs.scheduler \"{scheduler}\" is not one of {string.Join(", ", SchedulerCatalog.KnownNames)}"));
         }
-        var method = ForwardingMethod.Masquerade;
-        switch (options?.Forwarding ?? "nat")
+        if (!IpvsDirector.TryParseMethod(options?.Forwarding ?? "nat", out var method))
         {
-            case "nat":
-                break;
-            case "dr":
-                method = ForwardingMethod.DirectRouting;
-                break;
-            case "tun":
-                method = ForwardingMethod.Tunnel;
-                break;
-            default:
-                problems.Add(Semantic("/ipvs/forwarding", $"ipvs.forwarding \"{options!.Forwarding}\" is not one of {string.Join(", ", ForwardingMethods)} (kube-proxy itself uses nat only)"));
-                break;
+            problems.Add(Semantic("/ipvs/forwarding", $"ipvs.forwarding \"{options!.Forwarding}\" is not one of {string.Join(", ", IpvsDirector.MethodNames)} (kube-proxy itself uses nat only)"));
         }
         var l2Subnet = node.PodCidr;
         if (options?.L2Subnet is { } subnet && !Ipv4Prefix.TryParse(subnet, out l2Subnet))
@@ -261,7 +247,7 @@ public static class TraceRunner
             {
                 continue;
             }
-            var method = ipvs.Method == ForwardingMethod.DirectRouting ? "dr" : "tun";
+            var method = IpvsDirector.MethodName(ipvs.Method);
             foreach (var server in service.Servers.Where(reported.Add))
             {
                 if (ipvs.Method == ForwardingMethod.DirectRouting && !ipvs.L2Subnet.Contains(server.Address))
