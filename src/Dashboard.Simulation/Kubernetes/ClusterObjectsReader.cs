@@ -129,7 +129,8 @@ public static class ClusterObjectsReader
         JsonNode? root;
         try
         {
-            root = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64 });
+            // Duplicate keys are refused while parsing, with their line: JsonObject would otherwise throw on first use.
+            root = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
         }
         catch (JsonException e)
         {
@@ -174,6 +175,12 @@ public static class ClusterObjectsReader
             var line = (int)e.Start.Line;
             throw new InputException([new InputProblem(ProblemKind.Syntax,
                 $"malformed YAML at line {line}, column {e.Start.Column}: {(e.InnerException ?? e).Message}", line)]);
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet throws this instead of a YamlException when the text ends inside a flow collection.
+            throw new InputException([new InputProblem(ProblemKind.Syntax,
+                "malformed YAML: the parser stopped in the middle of the document (an unclosed '[', '{' or quote?)")]);
         }
         var result = new List<(JsonNode?, ObjectLocation, string)>();
         foreach (var document in stream.Documents)

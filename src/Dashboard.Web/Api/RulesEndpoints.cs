@@ -97,14 +97,6 @@ public static partial class RulesEndpoints
         {
             return ApiProblems.FromInputException(exception);
         }
-        catch (Exception exception) when (IsParserFailure(exception))
-        {
-            // Some malformed documents make the parser itself throw instead of reporting a syntax error; that is
-            // still bad input, never a 500.
-            return ApiProblems.Syntax(
-                "The input is not well-formed",
-                [new ApiError($"The body is not valid {(format == BodyFormat.Yaml ? "YAML" : "JSON")}: the parser stopped in the middle of the document (an unclosed '[', '{{' or quote?).")]);
-        }
 
         var result = render(objects, node);
         if (objects.Warnings.Count > 0)
@@ -167,10 +159,6 @@ public static partial class RulesEndpoints
         }
         return header.ToString();
     }
-
-    private static bool IsParserFailure(Exception exception) =>
-        exception.TargetSite?.DeclaringType?.Namespace is { } ns
-        && (ns.StartsWith("YamlDotNet", StringComparison.Ordinal) || ns.StartsWith("System.Text.Json", StringComparison.Ordinal));
 
     private static bool TryParseCidr(string text, out Ipv4Prefix prefix)
     {

@@ -165,4 +165,20 @@ public sealed class TraceApiTests(DashboardFactory factory) : IClassFixture<Dash
         Assert.Equal("/ipvs/forwarding", ProblemAssert.Pointer(error));
         Assert.Contains("real server 10.244.1.2:8080", error.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Post_ObjectsThatCrashTheYamlParser_Returns400NotA500()
+    {
+        // The text ends inside a flow mapping: YamlDotNet throws InvalidOperationException, which the reader reports.
+        var json = JsonSerializer.Serialize(new
+        {
+            mode = "iptables",
+            objects = "apiVersion: v1\nkind: List\nitems:\n- kind: Service\n  metadata: {name: web\n  spec: [\n",
+            packets = new[] { new { src = "10.244.0.5", sport = 40000, dst = "10.96.0.20", dport = 80, proto = "tcp", flags = "S" } },
+        });
+        using var response = await PostJsonAsync(json);
+
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.BadRequest);
+        Assert.Contains(ProblemAssert.Errors(problem), e => ProblemAssert.Pointer(e) == "/objects");
+    }
 }
