@@ -145,9 +145,6 @@ public sealed class IpSet
         }
     }
 
-    /// <summary>The bucket the kernel keeps this element in (for the dashboard's lookup events); -1 for bitmap:port.</summary>
-    public int BucketOf(IpSetEntry entry) => Type.IsHash() ? (int)Key(entry, _hashBits) : -1;
-
     /// <summary>
     /// Adds an element as `ipset add` does. Returns false when it is already there (the tool's "it's already added");
     /// with <paramref name="exist"/> (-exist) its comment is overwritten instead. Throws when the set is full or a port

@@ -30,7 +30,6 @@ public sealed class IpSetCollection : IIpSetLookup
     public IpSet this[string name] =>
         _byName.TryGetValue(name, out var set) ? set : throw new KeyNotFoundException($"The set with the given name does not exist: {name}");
 
-    public bool TryGet(string name, out IpSet set) => _byName.TryGetValue(name, out set!);
 
     /// <summary>`ipset create`. With <paramref name="exist"/> an identical existing set is returned instead of an error.</summary>
     public IpSet Create(string name, IpSetType type, IpSetOptions? options = null, bool exist = false)

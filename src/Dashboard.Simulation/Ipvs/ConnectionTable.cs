@@ -80,7 +80,6 @@ public sealed class ConnectionTable
         ArgumentOutOfRangeException.ThrowIfLessThan(tableBits, MinTableBits);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(tableBits, MaxTableBits);
         Timeouts = timeouts ?? new IpvsTimeouts();
-        TableBits = tableBits;
         Size = 1 << tableBits;
         Random = random;
         NetnsSalt = netnsSalt;
@@ -92,7 +91,6 @@ public sealed class ConnectionTable
     }
 
     public IpvsTimeouts Timeouts { get; }
-    public int TableBits { get; }
 
     /// <summary>Number of buckets: what `ipvsadm -Ln` prints as size=.</summary>
     public int Size { get; }
@@ -184,8 +182,14 @@ public sealed class ConnectionTable
     public IpvsConnection? Find(ConnectionTuple clientToVirtual, TimeSpan now)
     {
         Advance(now);
-        return _buckets[BucketOf(clientToVirtual.Protocol, clientToVirtual.Source, clientToVirtual.SourcePort)]
-            .Find(e => IsClientSide(e, clientToVirtual));
+        foreach (var entry in _buckets[BucketOf(clientToVirtual.Protocol, clientToVirtual.Source, clientToVirtual.SourcePort)])
+        {
+            if (IsClientSide(entry, clientToVirtual))
+            {
+                return entry;
+            }
+        }
+        return null;
     }
 
     private static bool IsClientSide(IpvsConnection entry, ConnectionTuple clientToVirtual) =>
@@ -225,9 +229,15 @@ public sealed class ConnectionTable
     public IpvsConnection? FindTemplate(IpProtocol protocol, Ipv4Address clientNetwork, Ipv4Address virtualAddress, ushort virtualPort, TimeSpan now)
     {
         Advance(now);
-        var chain = _buckets[BucketOf(protocol, clientNetwork, 0)];
-        return chain.Find(e => e.IsTemplate && e.ClientAddress == clientNetwork && e.VirtualAddress == virtualAddress &&
-                               e.VirtualPort == virtualPort && e.ClientPort == 0 && e.Protocol == protocol);
+        foreach (var e in _buckets[BucketOf(protocol, clientNetwork, 0)])
+        {
+            if (e.IsTemplate && e.ClientAddress == clientNetwork && e.VirtualAddress == virtualAddress &&
+                e.VirtualPort == virtualPort && e.ClientPort == 0 && e.Protocol == protocol)
+            {
+                return e;
+            }
+        }
+        return null;
     }
 
     /// <summary>

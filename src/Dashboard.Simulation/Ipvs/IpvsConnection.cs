@@ -95,7 +95,6 @@ public sealed class IpvsConnection
     // The earliest time this entry sits in the table's timer queue (TimeSpan.MaxValue when not queued).
     internal TimeSpan QueuedAt { get; set; } = TimeSpan.MaxValue;
 
-    public ConnectionTuple ClientTuple => new(Protocol, ClientAddress, ClientPort, VirtualAddress, VirtualPort);
 
     /// <summary>Whole seconds left, as /proc/net/ip_vs_conn computes them: (expires - jiffies) / HZ, truncated.</summary>
     public long RemainingSeconds(TimeSpan now) => ExpiresAt <= now ? 0 : (ExpiresAt - now).Ticks / TimeSpan.TicksPerSecond;

@@ -53,7 +53,7 @@ public static class IpvsadmFormatter
         text.Append("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n");
         foreach (var service in SortedServices(services))
         {
-            text.Append(ServiceName(service)).Append(' ').Append(service.Scheduler.Name);
+            text.Append(service.ToString()).Append(' ').Append(service.Scheduler.Name);
             if (SchedulerFlags(service) is { } flags)
             {
                 text.Append(" (").Append(flags).Append(')');
@@ -75,7 +75,7 @@ public static class IpvsadmFormatter
             foreach (var server in SortedServers(service))
             {
                 // "  -> %-28s %-7s %-6d %-10u %-10u\n"
-                text.Append("  -> ").Append(Left(Endpoint(server), 28)).Append(' ')
+                text.Append("  -> ").Append(Left(server.ToString(), 28)).Append(' ')
                     .Append(Left(ForwardName(server.Method), 7)).Append(' ')
                     .Append(Left(Invariant($"{server.Weight}"), 6)).Append(' ')
                     .Append(Left(Invariant($"{server.ActiveConnections}"), 10)).Append(' ')
@@ -101,12 +101,12 @@ public static class IpvsadmFormatter
         text.Append("  -> RemoteAddress:Port\n");
         foreach (var service in SortedServices(services))
         {
-            text.Append(Left(ServiceName(service), 33));
+            text.Append(Left(service.ToString(), 33));
             AppendLargeNumbers(text, service.Connections, service.InPackets, service.OutPackets, service.InBytes, service.OutBytes);
             text.Append('\n');
             foreach (var server in SortedServers(service))
             {
-                text.Append("  -> ").Append(Left(Endpoint(server), 28));
+                text.Append("  -> ").Append(Left(server.ToString(), 28));
                 AppendLargeNumbers(text, server.Connections, server.InPackets, server.OutPackets, server.InBytes, server.OutBytes);
                 text.Append('\n');
             }
@@ -170,7 +170,7 @@ public static class IpvsadmFormatter
             text.Append('\n');
             foreach (var server in SortedServers(service))
             {
-                text.Append("-a ").Append(name).Append(" -r ").Append(Endpoint(server)).Append(' ')
+                text.Append("-a ").Append(name).Append(" -r ").Append(server.ToString()).Append(' ')
                     .Append(ForwardSwitch(server.Method)).Append(Invariant($" -w {server.Weight}")).Append('\n');
             }
         }
@@ -313,11 +313,6 @@ public static class IpvsadmFormatter
         }
     }
 
-    /// <summary>"TCP  10.96.0.10:80" (two spaces, as ipvsadm's "%s  %s") or "FWM  1".</summary>
-    private static string ServiceName(VirtualService service) => service.IsFirewallMark
-        ? Invariant($"FWM  {service.FirewallMark}")
-        : Invariant($"{ProtocolName(service.Protocol)}  {service.Address}:{service.Port}");
-
     /// <summary>"-t 10.96.0.10:80", "-u ...", "--sctp-service ..." or "-f 1".</summary>
     private static string RuleName(VirtualService service) => service.IsFirewallMark
         ? Invariant($"-f {service.FirewallMark}")
@@ -330,8 +325,6 @@ public static class IpvsadmFormatter
         IpProtocol.Sctp => "--sctp-service",
         _ => throw new ArgumentOutOfRangeException(nameof(protocol)),
     };
-
-    private static string Endpoint(RealServer server) => Invariant($"{server.Address}:{server.Port}");
 
     private static string Left(string value, int width) => value.PadRight(width);
 

@@ -30,9 +30,8 @@ public sealed class RealServer(Ipv4Address address, ushort port, int weight = 1,
     /// <summary>Set when the server is over its upper connection threshold (IP_VS_DEST_F_OVERLOAD): schedulers skip it.</summary>
     public bool Overloaded { get; set; }
 
-    /// <summary>--u-threshold / --l-threshold (0 = none).</summary>
-    public int UpperThreshold { get; set; }
-    public int LowerThreshold { get; set; }
+    /// <summary>The service whose list holds the server, null once removed (IP_VS_DEST_F_AVAILABLE as a reference).</summary>
+    internal VirtualService? Owner { get; set; }
 
     /// <summary>Totals for `ipvsadm -Ln --stats`.</summary>
     public long Connections { get; set; }

@@ -2,16 +2,6 @@ using Dashboard.Simulation.Packets;
 
 namespace Dashboard.Simulation.Ipvs;
 
-/// <summary>The kernel's IP_VS_SVC_F_* service flags (values as in include/uapi/linux/ip_vs.h).</summary>
-[Flags]
-public enum VirtualServiceFlags
-{
-    None = 0,
-    Persistent = 0x0001,
-    Hashed = 0x0002,
-    OnePacket = 0x0004,
-}
-
 /// <summary>
 /// A virtual service (the kernel's ip_vs_service): what a packet is matched on (protocol, address and port, or a
 /// firewall mark), the real servers behind it, the scheduler that picks one, and persistence (`-p`, kube-proxy's
@@ -90,11 +80,6 @@ public sealed class VirtualService
     /// <summary>`-o`: one-packet scheduling (UDP only in effect): every datagram is scheduled on its own.</summary>
     public bool OnePacket { get; set; }
 
-    public VirtualServiceFlags Flags =>
-        (IsPersistent ? VirtualServiceFlags.Persistent : VirtualServiceFlags.None) |
-        (IsHashed ? VirtualServiceFlags.Hashed : VirtualServiceFlags.None) |
-        (OnePacket ? VirtualServiceFlags.OnePacket : VirtualServiceFlags.None);
-
     /// <summary>Set while the service is in a <see cref="ServiceTable"/> (IP_VS_SVC_F_HASHED).</summary>
     public bool IsHashed { get; internal set; }
 
@@ -125,7 +110,7 @@ public sealed class VirtualService
     /// Whether the server still belongs to this service (the kernel's IP_VS_DEST_F_AVAILABLE): a connection whose
     /// server was removed finds it unavailable, which is what expire_nodest_conn acts on.
     /// </summary>
-    public bool IsAvailable(RealServer server) => _servers.Contains(server);
+    public bool IsAvailable(RealServer server) => ReferenceEquals(server.Owner, this);
 
     /// <summary>`ipvsadm -a`: adds a real server (or revives the removed one with the same address and port).</summary>
     public RealServer AddServer(Ipv4Address address, ushort port, int weight = 1, ForwardingMethod method = ForwardingMethod.Masquerade)
@@ -147,6 +132,7 @@ public sealed class VirtualService
             server.Method = method;
         }
         _servers.Add(server);
+        server.Owner = this;
         _scheduler.UpdateServers(_servers);
         return server;
     }
@@ -174,6 +160,7 @@ public sealed class VirtualService
             return false;
         }
         _servers.Remove(server);
+        server.Owner = null;
         _trash.Add(server);
         _scheduler.UpdateServers(_servers);
         return true;

@@ -22,18 +22,4 @@ public static class NetfilterHookNames
         NetfilterHook.Postrouting => "POSTROUTING",
         _ => throw new ArgumentOutOfRangeException(nameof(hook)),
     };
-
-    public static bool TryParseChain(string name, out NetfilterHook hook)
-    {
-        foreach (var candidate in Enum.GetValues<NetfilterHook>())
-        {
-            if (candidate.ChainName() == name)
-            {
-                hook = candidate;
-                return true;
-            }
-        }
-        hook = default;
-        return false;
-    }
 }

@@ -8,7 +8,18 @@ public sealed class Ruleset
     /// <summary>Tables in the order iptables-save prints them.</summary>
     public IReadOnlyList<Table> Tables => _tables;
 
-    public Table? Find(string name) => _tables.Find(t => t.Name == name);
+    /// <summary>A plain loop: the dataplane asks for a table at every hook of every packet, so no closure per call.</summary>
+    public Table? Find(string name)
+    {
+        foreach (var table in _tables)
+        {
+            if (table.Name == name)
+            {
+                return table;
+            }
+        }
+        return null;
+    }
 
     public Table GetOrAdd(string name)
     {

@@ -1,6 +1,5 @@
 using System.Reflection;
 using Dashboard.Simulation.Kubernetes;
-using k8s;
 using k8s.Models;
 
 namespace Dashboard.Simulation.Scenarios;
@@ -31,13 +30,6 @@ public static class ScenarioCatalog
 
     /// <summary>A built-in scenario's objects.</summary>
     public static ClusterObjects Load(string name) => ClusterObjectsReader.Read(GetYaml(name), InputFormat.Yaml);
-
-    /// <summary>A generated cluster of N services with M ready endpoints each, as YAML (for download; large ones are big).</summary>
-    public static string Generate(int services, int endpointsPerService)
-    {
-        var objects = GenerateObjects(services, endpointsPerService);
-        return KubernetesYaml.SerializeAll(objects.Services.Cast<object>().Concat(objects.EndpointSlices));
-    }
 
     /// <summary>
     /// A generated cluster: services bench/svc-00001... with ClusterIPs from 10.100.0.0 up, each with M ready endpoints on

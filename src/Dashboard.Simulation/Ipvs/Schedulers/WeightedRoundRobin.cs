@@ -25,9 +25,6 @@ public sealed class WeightedRoundRobin : IIpvsScheduler
     /// <summary>The weight a server must reach to be picked in the current pass (the kernel's cw).</summary>
     public int CurrentWeight => _currentWeight;
 
-    /// <summary>The weights' greatest common divisor, the step cw goes down by (the kernel's di).</summary>
-    public int Step => _step;
-
     public SchedulerDecision? Schedule(IReadOnlyList<RealServer> servers, ConnectionTuple connection)
     {
         if (!_list.Matches(servers))

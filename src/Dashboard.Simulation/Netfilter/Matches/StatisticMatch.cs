@@ -17,9 +17,6 @@ public sealed class StatisticMatch(uint probability31, bool inverted) : Match
 
     public bool Inverted { get; } = inverted;
 
-    /// <summary>The stored probability as a fraction, e.g. 0.33333333349 for a requested 1/3.</summary>
-    public double Probability => Probability31 / Scale;
-
     public override string Module => "statistic";
 
     /// <summary>Rounds p to the kernel's 2^-31 steps as iptables does (lround of the scaled double).</summary>
