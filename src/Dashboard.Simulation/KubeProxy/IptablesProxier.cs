@@ -52,10 +52,7 @@ public static class IptablesProxier
         {
             ChainLine(natChains, chain);
         }
-        Write(natRules, "-A KUBE-POSTROUTING -m mark ! --mark", $"{MasqueradeMark}/{MasqueradeMark}", "-j RETURN");
-        Write(natRules, "-A KUBE-POSTROUTING -j MARK --xor-mark", MasqueradeMark);
-        Write(natRules, "-A KUBE-POSTROUTING -m comment --comment \"kubernetes service traffic requiring SNAT\" -j MASQUERADE --random-fully");
-        Write(natRules, "-A KUBE-MARK-MASQ -j MARK --or-mark", MasqueradeMark);
+        WriteMasqueradeRules(natRules, MasqueradeMark);
         // localhostNodePorts (the IPv4 default) makes kube-proxy write kubelet's localnet guard too.
         Write(filterRules, "-A KUBE-FIREWALL -m comment --comment \"block incoming localnet connections\" -d 127.0.0.0/8 ! -s 127.0.0.0/8 -m conntrack ! --ctstate RELATED,ESTABLISHED,DNAT -j DROP");
 
@@ -67,8 +64,7 @@ public static class IptablesProxier
         Write(natRules, "-A KUBE-SERVICES -m comment --comment", NodePortsComment, "-m addrtype --dst-type LOCAL -j KUBE-NODEPORTS");
         // nf_conntrack_tcp_be_liberal is 0, and nfacct counters are not modelled.
         Write(filterRules, "-A KUBE-FORWARD -m conntrack --ctstate INVALID -j DROP");
-        Write(filterRules, "-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding rules\" -m mark --mark", $"{MasqueradeMark}/{MasqueradeMark}", "-j ACCEPT");
-        Write(filterRules, "-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding conntrack rule\" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
+        WriteForwardAccepts(filterRules, MasqueradeMark);
 
         return new StringBuilder()
             .Append("*filter\n").Append(filterChains).Append(filterRules).Append("COMMIT\n")
@@ -263,6 +259,22 @@ public static class IptablesProxier
         (1.0 / remaining).ToString("F10", CultureInfo.InvariantCulture);
 
     /// <summary>The ":CHAIN - [0:0]" line that declares (and, with --noflush, flushes) a chain.</summary>
+    /// <summary>KUBE-POSTROUTING's masquerade of marked packets and KUBE-MARK-MASQ, the same in every mode but for the mark's spelling.</summary>
+    internal static void WriteMasqueradeRules(StringBuilder natRules, string mark)
+    {
+        Write(natRules, "-A KUBE-POSTROUTING -m mark ! --mark", $"{mark}/{mark}", "-j RETURN");
+        Write(natRules, "-A KUBE-POSTROUTING -j MARK --xor-mark", mark);
+        Write(natRules, "-A KUBE-POSTROUTING -m comment --comment \"kubernetes service traffic requiring SNAT\" -j MASQUERADE --random-fully");
+        Write(natRules, "-A KUBE-MARK-MASQ -j MARK --or-mark", mark);
+    }
+
+    /// <summary>KUBE-FORWARD's accepts for marked packets and for established flows, shared by both modes.</summary>
+    internal static void WriteForwardAccepts(StringBuilder filterRules, string mark)
+    {
+        Write(filterRules, "-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding rules\" -m mark --mark", $"{mark}/{mark}", "-j ACCEPT");
+        Write(filterRules, "-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding conntrack rule\" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
+    }
+
     internal static void ChainLine(StringBuilder chains, string chain) => chains.Append(':').Append(chain).Append(" - [0:0]\n");
 
     /// <summary>kube-proxy's LineBuffer.Write: the words joined by single spaces (empty ones left out), then a newline.</summary>

@@ -100,8 +100,7 @@ public static class IpvsProxier
                 Write(natRules, "-A KUBE-SERVICES -m set --match-set", set.Name, "dst,dst -j ACCEPT");
             }
         }
-        Write(filterRules, "-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding rules\" -m mark --mark", $"{MasqueradeMark}/{MasqueradeMark}", "-j ACCEPT");
-        Write(filterRules, "-A KUBE-FORWARD -m comment --comment \"kubernetes forwarding conntrack rule\" -m conntrack --ctstate RELATED,ESTABLISHED -j ACCEPT");
+        WriteForwardAccepts(filterRules, MasqueradeMark);
         Write(filterRules, "-A KUBE-NODE-PORT -m comment --comment", Quoted(KubeProxyIpSets.HealthCheckNodePort), "-m set --match-set",
             KubeProxyIpSets.HealthCheckNodePort.Name, "dst -j ACCEPT");
         // Issue 72236: a VIP on kube-ipvs0 is a local address, so without this chain every port the node listens on
@@ -112,10 +111,7 @@ public static class IpvsProxier
         }
         Write(filterRules, "-A KUBE-IPVS-FILTER -m set --match-set", KubeProxyIpSets.HealthCheckNodePort.Name, "dst -j RETURN");
         Write(filterRules, "-A KUBE-IPVS-FILTER -m conntrack --ctstate NEW -m set --match-set", KubeProxyIpSets.IpvsIps.Name, "dst -j REJECT");
-        Write(natRules, "-A KUBE-POSTROUTING -m mark ! --mark", $"{MasqueradeMark}/{MasqueradeMark}", "-j RETURN");
-        Write(natRules, "-A KUBE-POSTROUTING -j MARK --xor-mark", MasqueradeMark);
-        Write(natRules, "-A KUBE-POSTROUTING -m comment --comment \"kubernetes service traffic requiring SNAT\" -j MASQUERADE --random-fully");
-        Write(natRules, "-A KUBE-MARK-MASQ -j MARK --or-mark", MasqueradeMark);
+        WriteMasqueradeRules(natRules, MasqueradeMark);
 
         return natChains.Append(natRules).Append("COMMIT\n").Append(filterChains).Append(filterRules).Append("COMMIT\n").ToString();
     }
