@@ -42,9 +42,6 @@ public abstract class PacketBenchmarks
     [Params(100, 1_000, 10_000, 50_000)]
     public int Services { get; set; }
 
-    /// <summary>Rules the first packet to the last service walked in the setup.</summary>
-    public int RulesWalked { get; private set; }
-
     /// <summary>The node in this benchmark's mode, running kube-proxy for <paramref name="objects"/>.</summary>
     protected abstract NodeDataplane BuildNode(ClusterObjects objects, NodeSettings node);
 
@@ -58,7 +55,6 @@ public abstract class PacketBenchmarks
 
         // The established flow: SYN, the chosen endpoint's SYN-ACK (from wherever it runs), ACK.
         var first = _dataplane.Process(ToLastService(EstablishedPort, TcpFlags.Syn), PacketOrigin.Pod, _now);
-        RulesWalked = first.RulesEvaluated;
         var backend = first.Connection!.Reply;
         _backendOrigin = node.PodCidr.Contains(backend.Source) ? PacketOrigin.Pod : PacketOrigin.RemoteNode;
         _dataplane.Process(new Packet

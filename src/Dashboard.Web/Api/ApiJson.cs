@@ -1,9 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
-using Dashboard.Simulation.Engine;
 
 namespace Dashboard.Web.Api;
 
@@ -20,13 +18,8 @@ public static partial class ApiJson
             NumberHandling = JsonNumberHandling.Strict,
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         };
+        // Traversal events serialise as their concrete records: the engine declares the kinds ([JsonPolymorphic], "kind").
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
-        // The engine declares the event kinds itself ([JsonPolymorphic] with a "kind" discriminator); the fallback is
-        // only for an engine that does not, so that events never serialise as empty objects.
-        if (!typeof(TraversalEvent).IsDefined(typeof(JsonPolymorphicAttribute), inherit: false))
-        {
-            options.Converters.Add(new TraversalEventConverter());
-        }
         options.MakeReadOnly(populateMissingResolver: true);
         return options;
     }
@@ -104,26 +97,4 @@ public static partial class ApiJson
 
     [GeneratedRegex(@"could not be converted to (?<type>\S+?)\.?$")]
     private static partial Regex ClrTypeConversion();
-
-    /// <summary>
-    /// Writes each traversal event as its concrete record with a "kind" discriminator, so the API shows every event's
-    /// fields without this project having to know the engine's list of event kinds.
-    /// </summary>
-    private sealed class TraversalEventConverter : JsonConverter<TraversalEvent>
-    {
-        public override TraversalEvent Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            throw new NotSupportedException("Traversal events are output only.");
-
-        public override void Write(Utf8JsonWriter writer, TraversalEvent value, JsonSerializerOptions options)
-        {
-            var node = JsonSerializer.SerializeToNode(value, value.GetType(), options) as JsonObject ?? [];
-            var typed = new JsonObject { ["kind"] = JsonNamingPolicy.CamelCase.ConvertName(value.GetType().Name) };
-            foreach (var (key, child) in node.ToList())
-            {
-                node.Remove(key);
-                typed[key] = child;
-            }
-            typed.WriteTo(writer, options);
-        }
-    }
 }

@@ -1,16 +1,10 @@
+using Dashboard.Simulation.Kubernetes;
 using System.Buffers;
 using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 
 namespace Dashboard.Web.Api;
-
-/// <summary>The formats a request body may come in, by Content-Type.</summary>
-public enum BodyFormat
-{
-    Yaml,
-    Json,
-}
 
 /// <summary>Reads a request body as UTF-8 text within the size limit, or says which problem to answer instead.</summary>
 public static class RequestBody
@@ -21,7 +15,7 @@ public static class RequestBody
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Null when the Content-Type is none of the accepted ones (or names a charset other than UTF-8).</summary>
-    public static BodyFormat? DetectFormat(string? contentType, IReadOnlyCollection<BodyFormat> accepted)
+    public static InputFormat? DetectFormat(string? contentType, IReadOnlyCollection<InputFormat> accepted)
     {
         if (!MediaTypeHeaderValue.TryParse(contentType, out var parsed) || parsed.MediaType.Value is not { } mediaType)
         {
@@ -34,15 +28,15 @@ public static class RequestBody
         {
             return null;
         }
-        BodyFormat? format =
-            YamlMediaTypes.Contains(mediaType, StringComparer.OrdinalIgnoreCase) ? BodyFormat.Yaml
-            : JsonMediaTypes.Contains(mediaType, StringComparer.OrdinalIgnoreCase) ? BodyFormat.Json
+        InputFormat? format =
+            YamlMediaTypes.Contains(mediaType, StringComparer.OrdinalIgnoreCase) ? InputFormat.Yaml
+            : JsonMediaTypes.Contains(mediaType, StringComparer.OrdinalIgnoreCase) ? InputFormat.Json
             : null;
         return format is { } f && accepted.Contains(f) ? f : null;
     }
 
-    public static IReadOnlyList<string> MediaTypesFor(IReadOnlyCollection<BodyFormat> accepted) =>
-        [.. accepted.Contains(BodyFormat.Yaml) ? YamlMediaTypes : [], .. accepted.Contains(BodyFormat.Json) ? JsonMediaTypes : []];
+    public static IReadOnlyList<string> MediaTypesFor(IReadOnlyCollection<InputFormat> accepted) =>
+        [.. accepted.Contains(InputFormat.Yaml) ? YamlMediaTypes : [], .. accepted.Contains(InputFormat.Json) ? JsonMediaTypes : []];
 
     /// <summary>
     /// Reads the body up to the API's limit. A client that went away gets no response at all (an empty result),

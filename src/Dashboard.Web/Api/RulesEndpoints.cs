@@ -16,7 +16,7 @@ public static partial class RulesEndpoints
     /// <summary>Response headers are not a place for megabytes of warnings: past this, the header says how many were cut.</summary>
     public const int MaxWarningsHeaderLength = 8 * 1024;
 
-    private static readonly BodyFormat[] Accepted = [BodyFormat.Yaml, BodyFormat.Json];
+    private static readonly InputFormat[] Accepted = [InputFormat.Yaml, InputFormat.Json];
 
     public static IEndpointRouteBuilder MapRulesApi(this IEndpointRouteBuilder endpoints)
     {
@@ -50,16 +50,14 @@ public static partial class RulesEndpoints
         string? scheduler)
     {
         var (node, errors) = ParseNode(nodeName, nodeIP, podCIDR, clusterCIDR);
-        // kube-proxy's own default when ipvs.scheduler is empty.
-        var schedulerName = string.IsNullOrEmpty(scheduler) ? "rr" : scheduler;
-        if (!SchedulerCatalog.KnownNames.Contains(schedulerName, StringComparer.Ordinal))
+        // Empty means kube-proxy's default, which NodeIpvs.Build applies.
+        if (!string.IsNullOrEmpty(scheduler) && !SchedulerCatalog.KnownNames.Contains(scheduler, StringComparer.Ordinal))
         {
-            errors = [.. errors, new ApiError($"scheduler: '{Printable(schedulerName)}' is not an IPVS scheduler the simulator knows; known schedulers: {string.Join(", ", SchedulerCatalog.KnownNames)}.")];
-            node = null;
+            errors = [.. errors, new ApiError($"scheduler: '{Printable(scheduler)}' is not an IPVS scheduler the simulator knows; known schedulers: {string.Join(", ", SchedulerCatalog.KnownNames)}.")];
         }
         return RespondAsync(context, node, errors, (objects, settings) =>
         {
-            var ipvs = NodeIpvs.Build(objects, settings, schedulerName);
+            var ipvs = NodeIpvs.Build(objects, settings, scheduler ?? string.Empty);
             return Results.Json(new IpvsRules(ipvs.IpvsadmSave(), ipvs.IpsetSave(), ipvs.IptablesSave(), ipvs.Sysctls), ApiJson.Options);
         });
     }
@@ -73,7 +71,7 @@ public static partial class RulesEndpoints
         Func<ClusterObjects, NodeSettings, IResult> render)
     {
         var request = context.Request;
-        if (node is null)
+        if (parameterErrors.Count > 0)
         {
             return ApiProblems.Semantic("Invalid query parameters", parameterErrors);
         }
@@ -91,14 +89,14 @@ public static partial class RulesEndpoints
         ClusterObjects objects;
         try
         {
-            objects = ClusterObjectsReader.Read(text, format == BodyFormat.Yaml ? InputFormat.Yaml : InputFormat.Json);
+            objects = ClusterObjectsReader.Read(text, format);
         }
         catch (InputException exception)
         {
             return ApiProblems.FromInputException(exception);
         }
 
-        var result = render(objects, node);
+        var result = render(objects, node!);
         if (objects.Warnings.Count > 0)
         {
             context.Response.Headers["X-Warnings"] = FormatWarningsHeader(objects.Warnings);

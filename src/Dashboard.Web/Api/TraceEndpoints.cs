@@ -7,7 +7,7 @@ namespace Dashboard.Web.Api;
 /// <summary>POST /api/v1/trace: walks the requested packets through a simulated node and returns what happened to each.</summary>
 public static class TraceEndpoints
 {
-    private static readonly BodyFormat[] Accepted = [BodyFormat.Json];
+    private static readonly InputFormat[] Accepted = [InputFormat.Json];
 
     public static IEndpointRouteBuilder MapTraceApi(this IEndpointRouteBuilder endpoints)
     {

@@ -17,16 +17,16 @@ public sealed class ApiHelpersTests
         Assert.Equal(expected, ApiJson.ToPointer(path));
 
     [Theory]
-    [InlineData("application/yaml", BodyFormat.Yaml)]
-    [InlineData("APPLICATION/X-YAML", BodyFormat.Yaml)]
-    [InlineData("text/yaml; charset=utf-8", BodyFormat.Yaml)]
-    [InlineData("application/json; charset=UTF-8", BodyFormat.Json)]
+    [InlineData("application/yaml", InputFormat.Yaml)]
+    [InlineData("APPLICATION/X-YAML", InputFormat.Yaml)]
+    [InlineData("text/yaml; charset=utf-8", InputFormat.Yaml)]
+    [InlineData("application/json; charset=UTF-8", InputFormat.Json)]
     [InlineData("text/plain", null)]
     [InlineData("application/json; charset=utf-16", null)]
     [InlineData("", null)]
     [InlineData(null, null)]
-    public void DetectFormat_ContentType_ReturnsFormat(string? contentType, BodyFormat? expected) =>
-        Assert.Equal(expected, RequestBody.DetectFormat(contentType, [BodyFormat.Yaml, BodyFormat.Json]));
+    public void DetectFormat_ContentType_ReturnsFormat(string? contentType, InputFormat? expected) =>
+        Assert.Equal(expected, RequestBody.DetectFormat(contentType, [InputFormat.Yaml, InputFormat.Json]));
 
     [Fact]
     public void FormatWarningsHeader_NonAscii_IsEscaped()
