@@ -42,7 +42,6 @@ public sealed class LoadBalancingSpreadTests
     [Fact]
     public async Task Kernel_200NewConnections_SpreadPassesChiSquared()
     {
-        KernelRequirements.Require();
         var ct = TestContext.Current.CancellationToken;
         var objects = ScenarioCatalog.Load("small");
         await using var lab = await KernelLab.CreateAsync(new KernelLabOptions

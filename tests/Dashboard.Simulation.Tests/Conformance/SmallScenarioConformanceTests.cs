@@ -44,13 +44,6 @@ public sealed class SmallScenarioConformanceTests
         _ => "pod",
     };
 
-    private static string Source(LabClient client) => client switch
-    {
-        LabClient.External => "192.168.5.5",
-        LabClient.RemotePod => "10.244.1.7",
-        _ => "10.244.0.5",
-    };
-
     /// <summary>The endpoint the kernel chose: the DNAT target of the last KUBE-SEP chain its trace entered.</summary>
     private static string? KernelChoice(IReadOnlyList<KernelTraceEntry> trace)
     {
@@ -85,7 +78,6 @@ public sealed class SmallScenarioConformanceTests
     [MemberData(nameof(SynCases))]
     public async Task Syn_SmallScenario_SimulatorTraceEqualsKernel(string what, LabClient client, int sourcePort, string destination, int destinationPort)
     {
-        KernelRequirements.Require();
         var ct = TestContext.Current.CancellationToken;
         await using var lab = await StartAsync(EndpointBehavior.Silent, ct);
 
@@ -94,7 +86,7 @@ public sealed class SmallScenarioConformanceTests
         {
             Mode = "iptables",
             Objects = Yaml,
-            Packets = [new() { Src = Source(client), Sport = sourcePort, Dst = destination, Dport = destinationPort, From = From(client), ForceEndpoint = KernelChoice(kernel) }],
+            Packets = [new() { Src = lab.AddressOf(client), Sport = sourcePort, Dst = destination, Dport = destinationPort, From = From(client), ForceEndpoint = KernelChoice(kernel) }],
         }).Packets[0];
 
         AssertSameTrace(kernel, simulated.Trace, what);
@@ -103,7 +95,6 @@ public sealed class SmallScenarioConformanceTests
     [Fact]
     public async Task Syn_ToSilentBackend_ConntrackEntryEqualsKernel()
     {
-        KernelRequirements.Require();
         var ct = TestContext.Current.CancellationToken;
         await using var lab = await StartAsync(EndpointBehavior.Silent, ct);
 
@@ -143,13 +134,12 @@ public sealed class SmallScenarioConformanceTests
     [MemberData(nameof(ExchangeCases))]
     public async Task TcpHandshake_RequestReplyAndEstablished_SimulatorTracesEqualKernel(string what, LabClient client, int sourcePort, string destination, int destinationPort)
     {
-        KernelRequirements.Require();
         var ct = TestContext.Current.CancellationToken;
         await using var lab = await StartAsync(EndpointBehavior.Answering, ct);
         await using var exchange = await lab.OpenTcpConnectionAsync(client, sourcePort, destination, destinationPort, ct);
 
         var choice = KernelChoice(exchange.Syn.Entries);
-        var syn = new TracePacketRequest { Src = Source(client), Sport = sourcePort, Dst = destination, Dport = destinationPort, From = From(client), ForceEndpoint = choice };
+        var syn = new TracePacketRequest { Src = lab.AddressOf(client), Sport = sourcePort, Dst = destination, Dport = destinationPort, From = From(client), ForceEndpoint = choice };
         var first = TraceRunner.Run(new TraceRequest { Mode = "iptables", Objects = Yaml, Packets = [syn] }).Packets[0];
         // The reply as the backend sends it: to the (possibly masqueraded) source the SYN left the node with.
         var after = first.HeadersAfter;
@@ -171,7 +161,6 @@ public sealed class SmallScenarioConformanceTests
     [Fact]
     public async Task Udp_DnsQueryAndAnswer_SimulatorTracesEqualKernel()
     {
-        KernelRequirements.Require();
         var ct = TestContext.Current.CancellationToken;
         await using var lab = await StartAsync(EndpointBehavior.Answering, ct);
 
@@ -191,7 +180,6 @@ public sealed class SmallScenarioConformanceTests
     [Fact]
     public async Task GeneratedRules_RestoredIntoKernel_SaveGivesTheSameText()
     {
-        KernelRequirements.Require();
         var ct = TestContext.Current.CancellationToken;
         await using var lab = await KernelLab.CreateAsync(new KernelLabOptions(), ct);
         var saved = IptablesRules.Save(Objects, Node);
@@ -204,7 +192,6 @@ public sealed class SmallScenarioConformanceTests
     [Fact]
     public async Task KubeProxyStyleLoad_KernelSave_EqualsTheRulesEndpointText()
     {
-        KernelRequirements.Require();
         var ct = TestContext.Current.CancellationToken;
         await using var lab = await StartAsync(EndpointBehavior.Silent, ct);
 
