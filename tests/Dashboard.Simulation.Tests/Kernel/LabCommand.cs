@@ -19,7 +19,28 @@ internal static class LabCommand
         IReadOnlyList<string> arguments,
         string? standardInput = null,
         CancellationToken cancellationToken = default) =>
-        RunAsync("ip", ["netns", "exec", networkNamespace, KernelRequirements.PathOf(tool), .. arguments], standardInput, cancellationToken);
+        RunAsync("ip", InNamespace(networkNamespace, tool, arguments), standardInput, cancellationToken);
+
+    /// <summary>`ip netns exec NS /path/to/tool args...`: the arguments of `ip` that run a tool inside a namespace.</summary>
+    public static string[] InNamespace(string networkNamespace, string tool, IReadOnlyList<string> arguments) =>
+        ["netns", "exec", networkNamespace, KernelRequirements.PathOf(tool), .. arguments];
+
+    /// <summary>A tool with its output (and, for restore input, its stdin) redirected, not yet started.</summary>
+    public static ProcessStartInfo StartInfo(string tool, IReadOnlyList<string> arguments, bool redirectStandardInput)
+    {
+        var startInfo = new ProcessStartInfo(KernelRequirements.PathOf(tool))
+        {
+            RedirectStandardInput = redirectStandardInput,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+        return startInfo;
+    }
 
     public static async Task<string> RunInNamespaceCheckedAsync(
         string networkNamespace,
@@ -54,19 +75,7 @@ internal static class LabCommand
         string? standardInput = null,
         CancellationToken cancellationToken = default)
     {
-        var startInfo = new ProcessStartInfo(KernelRequirements.PathOf(tool))
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in arguments)
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(startInfo)
+        using var process = Process.Start(StartInfo(tool, arguments, redirectStandardInput: true))
             ?? throw new InvalidOperationException($"could not start {tool}");
         var stdout = process.StandardOutput.ReadToEndAsync(cancellationToken);
         var stderr = process.StandardError.ReadToEndAsync(cancellationToken);

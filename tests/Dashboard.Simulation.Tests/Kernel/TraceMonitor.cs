@@ -23,17 +23,7 @@ internal sealed class TraceMonitor : IAsyncDisposable
 
     public static TraceMonitor Start(string networkNamespace)
     {
-        var startInfo = new ProcessStartInfo(KernelRequirements.PathOf("ip"))
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var argument in (string[])["netns", "exec", networkNamespace, KernelRequirements.PathOf("xtables-monitor"), "--trace", "-4"])
-        {
-            startInfo.ArgumentList.Add(argument);
-        }
-
+        var startInfo = LabCommand.StartInfo("ip", LabCommand.InNamespace(networkNamespace, "xtables-monitor", ["--trace", "-4"]), redirectStandardInput: false);
         return new TraceMonitor(Process.Start(startInfo) ?? throw new InvalidOperationException("could not start xtables-monitor"));
     }
 
