@@ -248,19 +248,11 @@ public static class TraceRunner
                 continue;
             }
             var method = IpvsDirector.MethodName(ipvs.Method);
-            foreach (var server in service.Servers.Where(reported.Add))
+            foreach (var problem in IpvsTopology.Problems(service, ipvs.Method, ipvs.L2Subnet).Where(p => !reported.Contains(p.Server)).ToList())
             {
-                if (ipvs.Method == ForwardingMethod.DirectRouting && !ipvs.L2Subnet.Contains(server.Address))
-                {
-                    problems.Add(Semantic("/ipvs/l2Subnet",
-                        $"ipvs.forwarding dr: real server {server} of {service} is not on the director's L2 segment {ipvs.L2Subnet} (ipvs.l2Subnet): direct routing only rewrites the MAC"));
-                }
-                if (server.Port != service.Port)
-                {
-                    problems.Add(Semantic("/ipvs/forwarding",
-                        $"ipvs.forwarding {method}: real server {server} of {service} listens on port {server.Port}, not {service.Port}: {method} cannot map ports (targetPort must equal port)"));
-                }
+                problems.Add(Semantic("/ipvs/" + problem.Setting, $"ipvs.forwarding {method}: {problem.Message} (ipvs.{problem.Setting})"));
             }
+            reported.UnionWith(service.Servers);
         }
     }
 

@@ -1,0 +1,231 @@
+using System.Globalization;
+using Dashboard.Simulation.Engine;
+using Dashboard.Simulation.Ipvs;
+using Dashboard.Simulation.Packets;
+
+namespace Dashboard.Web.Rooms;
+
+/// <summary>
+/// A lane's drawing (its <see cref="PathLayout"/>) and the placing of its engine events on it: each traversal event
+/// becomes a hop at the station where the kernel did that work. The events are the engine's own output; this only
+/// decides where on the drawing each one happens.
+/// </summary>
+public sealed class LanePath
+{
+    /// <summary>Grid rows every layout shares, so hooks line up across panes.</summary>
+    private const int Rows = 9;
+
+    private const string Client = "client", Endpoint = "endpoint", Conntrack = "conntrack", Route = "routing";
+    private const string Services = "KUBE-SERVICES", NodePorts = "KUBE-NODEPORTS", ServiceChains = "svc", EndpointChains = "sep";
+    /// <summary>IPVS's service table: IP_VS_SVC_TAB_SIZE buckets.</summary>
+    private const int ServiceTableBuckets = 256;
+
+    private const string IpSet = "ipset", ServiceTable = "service-table", Scheduler = "scheduler", ConnectionTable = "connection-table", Transmit = "transmit";
+
+    private static readonly Dictionary<string, string> ModeColours = new()
+    {
+        ["iptables"] = "#E8A33D",
+        ["ipvs"] = "#2A9D8F",
+        ["nftables"] = "#7B61FF",
+    };
+
+    private readonly Dictionary<string, int> _index;
+
+    private LanePath(PathLayout layout)
+    {
+        Layout = layout;
+        _index = layout.Stations.Select((s, i) => (s.Id, i)).ToDictionary(x => x.Id, x => x.i);
+    }
+
+    public PathLayout Layout { get; }
+
+    public static LanePath For(DataplaneLane lane)
+    {
+        var nat = lane.Dataplane.Ruleset.Find("nat");
+        var servicesRules = nat?.Find(Services)?.Rules.Count ?? 0;
+        var conntrackBuckets = lane.Dataplane.Conntrack.BucketCount;
+        if (lane.Dataplane.Ipvs is { } ipvs)
+        {
+            var method = IpvsDirector.MethodName(lane.Options.Forwarding).ToUpperInvariant();
+            return new LanePath(new PathLayout("ipvs", $"IPVS ({lane.Options.Scheduler}, {method})", ModeColours["ipvs"],
+            [
+                new(Client, "clients", "client", 0, 1),
+                new("PREROUTING", "PREROUTING", "hook", 1, 1),
+                new(Conntrack, "conntrack", "conntrack", 1, 2, conntrackBuckets),
+                new(Services, Services, "rules", 2, 1, servicesRules),
+                new(IpSet, "ipset", "set", 2, 2),
+                new(Route, "routing (kube-ipvs0: local)", "route", 3, 1),
+                new("INPUT", "INPUT", "hook", 4, 1),
+                new(ServiceTable, "service table", "hash", 5, 0, ServiceTableBuckets),
+                new(Scheduler, lane.Options.Scheduler, "scheduler", 5, 1),
+                new(ConnectionTable, "connection table", "hash", 5, 2, ipvs.Connections.Size),
+                new("FORWARD", "FORWARD", "hook", 6, 0),
+                new(Transmit, method, "transmit", 6, 1),
+                new("OUTPUT", "OUTPUT", "hook", 6, 2),
+                new("POSTROUTING", "POSTROUTING", "hook", 7, 1),
+                new(Endpoint, "pods", "endpoint", 8, 1),
+            ], Rows, 3));
+        }
+        return new LanePath(new PathLayout(lane.Options.Mode, lane.Options.Mode, ModeColours.GetValueOrDefault(lane.Options.Mode, "#888888"),
+        [
+            new(Client, "clients", "client", 0, 1),
+            new("PREROUTING", "PREROUTING", "hook", 1, 1),
+            new(Conntrack, "conntrack", "conntrack", 1, 2, conntrackBuckets),
+            new(Services, Services, "rules", 2, 1, servicesRules),
+            new(NodePorts, NodePorts, "chain", 2, 2),
+            new(ServiceChains, "KUBE-SVC / KUBE-EXT", "chain", 3, 1),
+            new(EndpointChains, "KUBE-SEP (DNAT)", "chain", 4, 1),
+            new(Route, "routing", "route", 5, 1),
+            new("FORWARD", "FORWARD", "hook", 6, 1),
+            new("INPUT", "INPUT", "hook", 6, 2),
+            new("POSTROUTING", "POSTROUTING", "hook", 7, 1),
+            new(Endpoint, "pods", "endpoint", 8, 1),
+        ], Rows, 3));
+    }
+
+    /// <summary>Places a packet's events on this lane's stations.</summary>
+    public WireLanePacket ToWire(PacketResult result, bool reply)
+    {
+        var hops = new List<WireHop>(result.Events.Count);
+        var here = _index[reply ? Endpoint : Client];
+        var hook = here;
+        var ctHit = false;
+        foreach (var e in result.Events)
+        {
+            switch (e)
+            {
+                case HookEntered h:
+                    if (_index.TryGetValue(h.Hook, out var hookStation))
+                    {
+                        hook = here = hookStation;
+                        hops.Add(new WireHop(here, "hook", 0, h.Hook));
+                    }
+                    break;
+                case ConntrackLookup c:
+                    ctHit |= c.Result != "miss";
+                    hops.Add(new WireHop(_index[Conntrack], "ct", c.Bucket, c.Result));
+                    break;
+                case ConntrackCreated c:
+                    hops.Add(new WireHop(_index[Conntrack], "ctnew", c.Bucket, c.Original));
+                    break;
+                case ConntrackAltered c:
+                    hops.Add(new WireHop(_index[Conntrack], "ct", 0, "reply altered: " + c.Reply));
+                    break;
+                case RulesScanned s when s.Count > 0:
+                    here = ChainStation(s.Chain, hook, here);
+                    hops.Add(new WireHop(here, "scan", s.LastRule, s.Chain, s.FirstRule));
+                    break;
+                case RuleMatched m:
+                    here = ChainStation(m.Chain, hook, here);
+                    if (_index.TryGetValue(IpSet, out var set) && SetName(m.Text) is { } setName)
+                    {
+                        hops.Add(new WireHop(set, "set", 0, setName));
+                    }
+                    hops.Add(new WireHop(here, "match", m.Rule, Target(m.Text, m.Verdict)));
+                    break;
+                case ChainPolicy p:
+                    hops.Add(new WireHop(hook, "policy", 0, $"{p.Table} {p.Chain} policy {p.Policy}"));
+                    break;
+                case NatApplied n:
+                    hops.Add(new WireHop(here, "nat", 0, $"{n.Rewrite} {Address(n.AfterHeaders, n.Rewrite)}"));
+                    break;
+                case Routed r:
+                    here = _index[Route];
+                    hops.Add(new WireHop(here, "route", 0, r.Decision == "local" ? "local" : $"{r.Decision} via {r.OutInterface}"));
+                    break;
+                case IpvsServiceLookup s:
+                    here = _index[ServiceTable];
+                    hops.Add(new WireHop(here, "svc", s.Bucket, s.Hit ? s.Service : "miss"));
+                    break;
+                case IpvsScheduled s:
+                    here = _index[Scheduler];
+                    hops.Add(new WireHop(here, "sched", 0, s.RealServer));
+                    break;
+                case IpvsConnectionLookup c:
+                    here = _index[ConnectionTable];
+                    hops.Add(new WireHop(here, "conn", c.Bucket, c.Result));
+                    break;
+                case IpvsForwarded f:
+                    here = _index[Transmit];
+                    hops.Add(new WireHop(here, "xmit", 0, f.Method));
+                    break;
+                case Delivered d:
+                    here = _index[reply ? Client : Endpoint];
+                    hops.Add(new WireHop(here, "deliver", 0, d.To));
+                    break;
+                case Dropped d:
+                    hops.Add(new WireHop(here, "drop", 0, d.Reason));
+                    break;
+                case Rejected r:
+                    hops.Add(new WireHop(here, "reject", 0, r.Reason));
+                    break;
+                case DirectReply d:
+                    here = _index[Client];
+                    hops.Add(new WireHop(here, "direct", 0, $"{d.Method}: {d.RealServer} answers the client directly"));
+                    break;
+            }
+        }
+        var before = result.HeadersBefore;
+        var after = result.HeadersAfter;
+        return new WireLanePacket(
+            hops,
+            result.Outcome.ToString().ToLowerInvariant(),
+            $"{before.Source}:{before.SourcePort}",
+            $"{before.Destination}:{before.DestinationPort}",
+            $"{after.Source}:{after.SourcePort}",
+            $"{after.Destination}:{after.DestinationPort}",
+            after.Outer is { } outer ? $"{outer.Source} > {outer.Destination}" : null,
+            result.Ipvs?.Forward?.Method == "dr" ? after.Ethernet?.Destination : null,
+            result.SeenByNode,
+            ctHit,
+            result.RulesEvaluated,
+            result.CostNs);
+    }
+
+    /// <summary>Where a chain's rules are drawn: KUBE-SERVICES and the per-service chains have stations; the rest belong to their hook.</summary>
+    private int ChainStation(string chain, int hook, int here)
+    {
+        if (_index.TryGetValue(chain, out var station))
+        {
+            return station;
+        }
+        if (chain.StartsWith("KUBE-SVC-", StringComparison.Ordinal) || chain.StartsWith("KUBE-SVL-", StringComparison.Ordinal) ||
+            chain.StartsWith("KUBE-EXT-", StringComparison.Ordinal) || chain.StartsWith("KUBE-FW-", StringComparison.Ordinal))
+        {
+            return _index.GetValueOrDefault(ServiceChains, here);
+        }
+        if (chain.StartsWith("KUBE-SEP-", StringComparison.Ordinal))
+        {
+            return _index.GetValueOrDefault(EndpointChains, here);
+        }
+        // KUBE-MARK-MASQ is called from the chain the packet is in; the base and filter chains are their hook's.
+        return chain == "KUBE-MARK-MASQ" ? here : hook;
+    }
+
+    /// <summary>The rule's target as iptables-save prints it ("DNAT --to-destination 10.244.1.2:8080"), else TRACE's verdict.</summary>
+    private static string Target(string text, string verdict)
+    {
+        var at = text.LastIndexOf(" -j ", StringComparison.Ordinal);
+        return at < 0 ? verdict : text[(at + 4)..];
+    }
+
+    /// <summary>The ipset a `-m set --match-set NAME dst,dst` rule consulted.</summary>
+    private static string? SetName(string text)
+    {
+        const string option = "--match-set ";
+        var at = text.IndexOf(option, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+        var start = at + option.Length;
+        var end = text.IndexOf(' ', start);
+        return end < 0 ? text[start..] : text[start..end];
+    }
+
+    /// <summary>The address a rewrite changed: the source for SNAT, MASQUERADE and un-DNAT, the destination for DNAT and un-SNAT.</summary>
+    private static string Address(PacketHeaders headers, string rewrite) =>
+        rewrite is "SNAT" or "MASQUERADE" or "un-DNAT"
+            ? string.Create(CultureInfo.InvariantCulture, $"src {headers.Source}:{headers.SourcePort}")
+            : string.Create(CultureInfo.InvariantCulture, $"dst {headers.Destination}:{headers.DestinationPort}");
+}

@@ -1,0 +1,93 @@
+using Dashboard.Simulation.Engine;
+
+namespace Dashboard.Web.Rooms;
+
+/// <summary>Whether a room is building its nodes, running, paused, or could not start (Error says why).</summary>
+public enum RoomStatus
+{
+    Loading,
+    Paused,
+    Playing,
+    Failed,
+}
+
+/// <summary>
+/// An immutable picture of a room, taken 4-5 times a second for the Blazor components (counters, charts). Tables and
+/// packets are asked for separately, because only a visible tab needs them.
+/// </summary>
+public sealed record RoomSnapshot(
+    long Version,
+    int Generation,
+    RoomStatus Status,
+    string? Error,
+    RoomSettings Settings,
+    double VirtualTimeS,
+    double EffectiveSpeed,
+    long PacketsSimulated,
+    IReadOnlyList<string> Warnings,
+    IReadOnlyList<PathLayout> Layouts,
+    IReadOnlyList<LaneSnapshot> Lanes)
+{
+    public static RoomSnapshot Empty { get; } = new(0, 0, RoomStatus.Loading, null, RoomSettings.Default, 0, 0, 0, [], [], []);
+}
+
+/// <summary>One pane's exact counters and its history for the charts.</summary>
+public sealed record LaneSnapshot(
+    string Mode,
+    string Title,
+    string Colour,
+    long Packets,
+    long NewConnections,
+    long Delivered,
+    long Dropped,
+    long Rejected,
+    double RulesPerNewConnection,
+    double LookupsPerNewConnection,
+    double FirstPacketLatencyUs,
+    int ConntrackEntries,
+    int? IpvsConnections,
+    IReadOnlyDictionary<string, long> RequestsPerBackend,
+    IReadOnlyList<LaneSample> History);
+
+/// <summary>
+/// One point of a lane's history, sampled on the room's tick: table sizes, and the new connections since the previous
+/// sample with their mean rules evaluated and MODELLED first-packet latency (NaN when no connection opened).
+/// </summary>
+public sealed record LaneSample(double VirtualTimeS, int ConntrackEntries, int? IpvsConnections, double RulesPerNewConnection, double FirstPacketLatencyUs);
+
+/// <summary>A packet the room simulated recently, for the inspector: the shared packet and each lane's full trace.</summary>
+public sealed record PacketRecord(long Id, SimulatedPacket Packet, WirePacket Wire, IReadOnlyList<PacketTraceResult?> Lanes);
+
+/// <summary>
+/// A tool's output for one lane as lines (iptables-save, ipvsadm -Ln, ipset list): built once per room generation.
+/// <see cref="LineOf"/> finds the line of a rule so the rules view can scroll to it and light it.
+/// </summary>
+public sealed record ToolText(string Tool, Model.RuleLine[] Lines, IReadOnlyDictionary<(string Table, string Chain), int> FirstRuleLine)
+{
+    /// <summary>The 0-based line of rule <paramref name="rule"/> (1-based, as TRACE numbers it) of a chain; null when not in this text.</summary>
+    public int? LineOf(string table, string chain, int rule) =>
+        FirstRuleLine.TryGetValue((table, chain), out var first) ? first + rule - 1 : null;
+}
+
+/// <summary>The live tables of one lane at the room's current virtual time.</summary>
+/// <param name="Conntrack">`conntrack -L` lines (timeouts counting down on the virtual clock), at most MaxLines of them.</param>
+/// <param name="ConntrackTotal">Entries in the table (may exceed the lines shown).</param>
+/// <param name="IpvsConnections">`ipvsadm -Lnc` lines (header included), at most MaxLines; null outside IPVS mode.</param>
+/// <param name="IpvsConnectionsTotal">Entries in the IPVS connection table.</param>
+/// <param name="Heat">Bucket occupancy of the lane's hash tables.</param>
+public sealed record LiveTables(
+    double VirtualTimeS,
+    IReadOnlyList<string> Conntrack,
+    int ConntrackTotal,
+    IReadOnlyList<string>? IpvsConnections,
+    int IpvsConnectionsTotal,
+    IReadOnlyList<BucketHeat> Heat)
+{
+    public const int MaxLines = 2000;
+}
+
+/// <summary>
+/// A hash table's occupancy: Buckets buckets folded into Cells.Length cells (each the number of entries in its
+/// buckets), the longest chain, and the entries in all.
+/// </summary>
+public sealed record BucketHeat(string Table, int Buckets, int[] Cells, int LongestChain, int Entries);
