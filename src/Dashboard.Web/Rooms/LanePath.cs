@@ -90,78 +90,78 @@ public sealed class LanePath
         var here = _index[reply ? Endpoint : Client];
         var hook = here;
         var ctHit = false;
-        foreach (var e in result.Events)
+        for (var index = 0; index < result.Events.Count; index++)
         {
-            switch (e)
+            switch (result.Events[index])
             {
                 case HookEntered h:
                     if (_index.TryGetValue(h.Hook, out var hookStation))
                     {
                         hook = here = hookStation;
-                        hops.Add(new WireHop(here, "hook", 0, h.Hook));
+                        hops.Add(new WireHop(here, "hook", 0, h.Hook, 0, index));
                     }
                     break;
                 case ConntrackLookup c:
                     ctHit |= c.Result != "miss";
-                    hops.Add(new WireHop(_index[Conntrack], "ct", c.Bucket, c.Result));
+                    hops.Add(new WireHop(_index[Conntrack], "ct", c.Bucket, c.Result, 0, index));
                     break;
                 case ConntrackCreated c:
-                    hops.Add(new WireHop(_index[Conntrack], "ctnew", c.Bucket, c.Original));
+                    hops.Add(new WireHop(_index[Conntrack], "ctnew", c.Bucket, c.Original, 0, index));
                     break;
                 case ConntrackAltered c:
-                    hops.Add(new WireHop(_index[Conntrack], "ct", 0, "reply altered: " + c.Reply));
+                    hops.Add(new WireHop(_index[Conntrack], "ct", 0, "reply altered: " + c.Reply, 0, index));
                     break;
                 case RulesScanned s when s.Count > 0:
                     here = ChainStation(s.Chain, hook, here);
-                    hops.Add(new WireHop(here, "scan", s.LastRule, s.Chain, s.FirstRule));
+                    hops.Add(new WireHop(here, "scan", s.LastRule, s.Chain, s.FirstRule, index));
                     break;
                 case RuleMatched m:
                     here = ChainStation(m.Chain, hook, here);
                     if (_index.TryGetValue(IpSet, out var set) && SetName(m.Text) is { } setName)
                     {
-                        hops.Add(new WireHop(set, "set", 0, setName));
+                        hops.Add(new WireHop(set, "set", 0, setName, 0, index));
                     }
-                    hops.Add(new WireHop(here, "match", m.Rule, Target(m.Text, m.Verdict)));
+                    hops.Add(new WireHop(here, "match", m.Rule, Target(m.Text, m.Verdict), 0, index));
                     break;
                 case ChainPolicy p:
-                    hops.Add(new WireHop(hook, "policy", 0, $"{p.Table} {p.Chain} policy {p.Policy}"));
+                    hops.Add(new WireHop(hook, "policy", 0, $"{p.Table} {p.Chain} policy {p.Policy}", 0, index));
                     break;
                 case NatApplied n:
-                    hops.Add(new WireHop(here, "nat", 0, $"{n.Rewrite} {Address(n.AfterHeaders, n.Rewrite)}"));
+                    hops.Add(new WireHop(here, "nat", 0, $"{n.Rewrite} {Address(n.AfterHeaders, n.Rewrite)}", 0, index));
                     break;
                 case Routed r:
                     here = _index[Route];
-                    hops.Add(new WireHop(here, "route", 0, r.Decision == "local" ? "local" : $"{r.Decision} via {r.OutInterface}"));
+                    hops.Add(new WireHop(here, "route", 0, r.Decision == "local" ? "local" : $"{r.Decision} via {r.OutInterface}", 0, index));
                     break;
                 case IpvsServiceLookup s:
                     here = _index[ServiceTable];
-                    hops.Add(new WireHop(here, "svc", s.Bucket, s.Hit ? s.Service : "miss"));
+                    hops.Add(new WireHop(here, "svc", s.Bucket, s.Hit ? s.Service : "miss", 0, index));
                     break;
                 case IpvsScheduled s:
                     here = _index[Scheduler];
-                    hops.Add(new WireHop(here, "sched", 0, s.RealServer));
+                    hops.Add(new WireHop(here, "sched", 0, s.RealServer, 0, index));
                     break;
                 case IpvsConnectionLookup c:
                     here = _index[ConnectionTable];
-                    hops.Add(new WireHop(here, "conn", c.Bucket, c.Result));
+                    hops.Add(new WireHop(here, "conn", c.Bucket, c.Result, 0, index));
                     break;
                 case IpvsForwarded f:
                     here = _index[Transmit];
-                    hops.Add(new WireHop(here, "xmit", 0, f.Method));
+                    hops.Add(new WireHop(here, "xmit", 0, f.Method, 0, index));
                     break;
                 case Delivered d:
                     here = _index[reply ? Client : Endpoint];
-                    hops.Add(new WireHop(here, "deliver", 0, d.To));
+                    hops.Add(new WireHop(here, "deliver", 0, d.To, 0, index));
                     break;
                 case Dropped d:
-                    hops.Add(new WireHop(here, "drop", 0, d.Reason));
+                    hops.Add(new WireHop(here, "drop", 0, d.Reason, 0, index));
                     break;
                 case Rejected r:
-                    hops.Add(new WireHop(here, "reject", 0, r.Reason));
+                    hops.Add(new WireHop(here, "reject", 0, r.Reason, 0, index));
                     break;
                 case DirectReply d:
                     here = _index[Client];
-                    hops.Add(new WireHop(here, "direct", 0, $"{d.Method}: {d.RealServer} answers the client directly"));
+                    hops.Add(new WireHop(here, "direct", 0, $"{d.Method}: {d.RealServer} answers the client directly", 0, index));
                     break;
             }
         }

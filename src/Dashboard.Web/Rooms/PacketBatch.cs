@@ -62,10 +62,10 @@ public sealed record WireLanePacket(
 
 /// <summary>
 /// One hop: at station S (index into the layout's stations), what happened (K), a rule number or bucket (N), a label
-/// (T), and for a scan the first rule walked (F).
+/// (T), for a scan the first rule walked (F), and the index of the engine event it shows (E, into the inspector's event list).
 /// Kinds: hook, scan (rules F to N walked without a match, T = chain), match (rule N matched; T is its target), policy, ct (conntrack
 /// lookup, N = bucket, T = miss/hit), ctnew (entry created), nat (T = DNAT/SNAT/MASQUERADE/un-DNAT...), route,
 /// set (ipset match), svc (IPVS service lookup, N = bucket), sched (T = real server), conn (IPVS connection lookup,
 /// N = bucket), xmit (T = nat/dr/tun), deliver, drop, reject, direct (DR/TUN reply straight to the client).
 /// </summary>
-public sealed record WireHop(int S, string K, int N, string T, int F = 0);
+public sealed record WireHop(int S, string K, int N, string T, int F, int E);
