@@ -3,6 +3,8 @@ using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Dashboard.Web.Api;
 using Dashboard.Web.Components;
+using Dashboard.Web.Hubs;
+using Dashboard.Web.Rooms;
 using Dashboard.Web.Services;
 using Microsoft.AspNetCore.Localization;
 using MudBlazor.Services;
@@ -13,13 +15,17 @@ var builder = WebApplication.CreateBuilder(args);
 // while reading because other servers (TestServer, a reverse proxy in front) may not enforce it.
 builder.WebHost.ConfigureKestrel(options => options.Limits.MaxRequestBodySize = ApiLimits.MaxRequestBodyBytes);
 
-builder.Services.AddRazorComponents().AddInteractiveServerComponents();
+builder.Services.AddRazorComponents().AddInteractiveServerComponents()
+    // Pasted `kubectl get svc,endpointslices -o yaml` arrives in one circuit message; SignalR's default is 32 KB.
+    .AddHubOptions(options => options.MaximumReceiveMessageSize = ApiLimits.MaxPastedObjectsBytes);
+builder.Services.AddSignalR();
 builder.Services.AddMudServices();
 builder.Services.AddLocalization();
 // Korean text goes out as UTF-8 rather than &#xAC00; entities: a third of the bytes, and readable in view-source.
 builder.Services.AddWebEncoders(options => options.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
 builder.Services.AddProblemDetails();
 builder.Services.AddSingleton<RulesPreviewService>();
+builder.Services.AddSingleton<SimulationRooms>();
 
 var app = builder.Build();
 
@@ -40,6 +46,7 @@ app.MapStaticAssets();
 app.MapRulesApi();
 app.MapTraceApi();
 app.MapCultureSwitch();
+app.MapHub<SimulationHub>("/hubs/simulation");
 
 app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
 

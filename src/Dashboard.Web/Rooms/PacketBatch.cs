@@ -10,8 +10,9 @@ namespace Dashboard.Web.Rooms;
 /// <param name="VirtualTimeS">The room's virtual clock at the end of the batch, seconds.</param>
 /// <param name="Speed">Virtual seconds per real second the room is running at.</param>
 /// <param name="Skipped">Events (hops) this viewer has not been sent because it fell behind, in total since it joined.</param>
-/// <param name="Packets">The packets, in simulation order.</param>
-public sealed record PacketBatch(long Seq, int Generation, double VirtualTimeS, double Speed, long Skipped, IReadOnlyList<WirePacket> Packets)
+/// <param name="Packets">The packets, in simulation order: all of them, or an even sample when the room simulated more than a batch carries.</param>
+/// <param name="Simulated">Packets the room simulated in this batch's interval (Packets.Count when nothing was sampled out).</param>
+public sealed record PacketBatch(long Seq, int Generation, double VirtualTimeS, double Speed, long Skipped, IReadOnlyList<WirePacket> Packets, int Simulated)
 {
     /// <summary>What the batch weighs for a slow viewer: its hops (events), the unit of the skipped count.</summary>
     public int EventCount => Packets.Sum(p => p.Lanes.Sum(l => l?.Hops.Count ?? 0));

@@ -1,0 +1,664 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Dashboard.Simulation.Engine;
+using Dashboard.Simulation.IpSets;
+using Dashboard.Simulation.Ipvs;
+using Dashboard.Simulation.Ipvs.Schedulers;
+using Dashboard.Simulation.Kubernetes;
+using Dashboard.Simulation.Netfilter;
+using Dashboard.Simulation.Packets;
+using Dashboard.Simulation.Scenarios;
+using Dashboard.Web.Hubs;
+using Dashboard.Web.Model;
+using Microsoft.AspNetCore.SignalR;
+
+namespace Dashboard.Web.Rooms;
+
+/// <summary>
+/// One running comparison. A background loop advances the virtual clock 16 times a second by the real time elapsed
+/// times the speed, has the engine simulate every packet due (<see cref="ComparisonRun"/>), sends each viewer a batch
+/// through the hub (at most <see cref="MaxPacketsPerBatch"/> packets, evenly sampled, with the exact count), and 4
+/// times a second takes a snapshot for the Blazor components. Viewers that fall behind lose their oldest batches and
+/// are told how many events they missed; the engine never waits for them.
+/// </summary>
+public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
+{
+    /// <summary>Batches per second while playing (62.5 ms apart): within the 10-20 Hz PERFORMANCE.md asks for.</summary>
+    public static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(62.5);
+
+    /// <summary>Snapshots (counters, chart points) every 4th batch: 4 a second.</summary>
+    private const int BatchesPerSnapshot = 4;
+
+    /// <summary>The most packets one tick simulates (32,000 a second): beyond it the virtual clock runs slower than asked, and the snapshot says so.</summary>
+    public const int MaxPacketsPerTick = 2_000;
+
+    /// <summary>The most packets one batch carries: more than the animation can draw in 62.5 ms; the rest are counted, not sent.</summary>
+    public const int MaxPacketsPerBatch = 120;
+
+    /// <summary>Recent packets kept for the inspector.</summary>
+    public const int RecentPackets = 4_096;
+
+    /// <summary>Chart points kept per lane: two minutes at 4 a second.</summary>
+    public const int HistoryLength = 480;
+
+    /// <summary>Batches queued per viewer before the oldest is dropped (half a second).</summary>
+    private const int ViewerQueue = 8;
+
+    private readonly IHubContext<SimulationHub, ISimulationClient> _hub;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private readonly Lock _toolsGate = new();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Dictionary<string, ViewerFeed> _viewers = [];
+    private readonly List<Func<RoomSnapshot, Task>> _subscribers = [];
+    private readonly Queue<SimulatedPacket> _recent = new();
+    private readonly Dictionary<long, SimulatedPacket> _recentById = [];
+    private readonly Task _loop;
+
+    private RoomSettings _settings = RoomSettings.Default;
+    private RoomStatus _status = RoomStatus.Loading;
+    private string? _error;
+    private int _generation;
+    private ComparisonRun? _run;
+    private LanePath[] _paths = [];
+    private IReadOnlyList<ToolText>?[] _tools = [];
+    private List<LaneSample>[] _history = [];
+    private (long NewConnections, long Rules, double CostNs)[] _sampledTotals = [];
+    private long _seq;
+    private long _version;
+    private double _effectiveSpeed;
+    private RoomSnapshot _snapshot = RoomSnapshot.Empty;
+
+    public SimulationRoom(string id, IHubContext<SimulationHub, ISimulationClient> hub, ILogger<SimulationRoom> logger)
+    {
+        Id = id;
+        _hub = hub;
+        _logger = logger;
+        _loop = Task.Run(RunAsync);
+    }
+
+    public string Id { get; }
+
+    public RoomSnapshot Snapshot => Volatile.Read(ref _snapshot);
+
+    /// <summary>What a viewer joining now needs to draw the batches.</summary>
+    public RoomWelcome Welcome
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return new RoomWelcome(Id, _generation, [.. _paths.Select(p => p.Layout)]);
+            }
+        }
+    }
+
+    public IDisposable Subscribe(Func<RoomSnapshot, Task> changed)
+    {
+        lock (_subscribers)
+        {
+            _subscribers.Add(changed);
+        }
+        return new Subscription(this, changed);
+    }
+
+    public async Task ApplyAsync(RoomSettings settings)
+    {
+        int generation;
+        lock (_gate)
+        {
+            if (_run is not null && _status != RoomStatus.Failed && _settings.SameSimulation(settings))
+            {
+                _settings = settings;
+                PublishSnapshot();
+                return;
+            }
+            generation = ++_generation;
+            _settings = settings;
+            _status = RoomStatus.Loading;
+            _error = null;
+            _run = null;
+            PublishSnapshot();
+        }
+        ComparisonRun? run = null;
+        string? error = null;
+        try
+        {
+            // 50,000 services take seconds to build: never on a circuit's or the loop's thread.
+            run = await Task.Run(() => Build(settings));
+        }
+        catch (Exception e) when (e is InputException or ArgumentException or InvalidOperationException)
+        {
+            error = e is InputException input ? string.Join("; ", input.Problems.Select(p => p.Message)) : e.Message;
+        }
+        RoomWelcome welcome;
+        lock (_gate)
+        {
+            if (generation != _generation)
+            {
+                return; // newer settings arrived while this built
+            }
+            _run = run;
+            _status = run is null ? RoomStatus.Failed : RoomStatus.Paused;
+            _error = error;
+            _paths = run is null ? [] : [.. run.Lanes.Select(LanePath.For)];
+            _tools = new IReadOnlyList<ToolText>?[_paths.Length];
+            _history = [.. _paths.Select(_ => new List<LaneSample>())];
+            _sampledTotals = new (long, long, double)[_paths.Length];
+            _recent.Clear();
+            _recentById.Clear();
+            _effectiveSpeed = 0;
+            welcome = new RoomWelcome(Id, _generation, [.. _paths.Select(p => p.Layout)]);
+            PublishSnapshot();
+        }
+        await _hub.Clients.Clients(ViewerIds()).Restarted(welcome);
+    }
+
+    /// <summary>Builds the engines for the settings; throws with a message naming what is wrong.</summary>
+    internal static ComparisonRun Build(RoomSettings settings)
+    {
+        var problems = new List<string>(settings.Traffic.Problems());
+        if (settings.Modes.Count is < 1 or > 3 || settings.Modes.Distinct().Count() != settings.Modes.Count ||
+            settings.Modes.Any(m => !LaneOptions.Modes.Contains(m)))
+        {
+            problems.Add($"modes must be one to three distinct of {string.Join(", ", LaneOptions.Modes)}");
+        }
+        if (!SchedulerCatalog.KnownNames.Contains(settings.Scheduler))
+        {
+            problems.Add($"scheduler \"{settings.Scheduler}\" is not one of {string.Join(", ", SchedulerCatalog.KnownNames)}");
+        }
+        if (!IpvsDirector.TryParseMethod(settings.Forwarding, out var method))
+        {
+            problems.Add($"forwarding \"{settings.Forwarding}\" is not one of {string.Join(", ", IpvsDirector.MethodNames)}");
+        }
+        if (!(settings.Speed >= RoomSettings.MinSpeed && settings.Speed <= RoomSettings.MaxSpeed))
+        {
+            problems.Add($"speed {settings.Speed} is outside {RoomSettings.MinSpeed}-{RoomSettings.MaxSpeed}");
+        }
+        if (settings.PastedObjects is null && settings.GeneratedServices != 0 &&
+            settings.GeneratedServices is < RoomSettings.MinGeneratedServices or > RoomSettings.MaxGeneratedServices)
+        {
+            problems.Add($"generated services {settings.GeneratedServices} is outside {RoomSettings.MinGeneratedServices}-{RoomSettings.MaxGeneratedServices}");
+        }
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", problems));
+        }
+        var objects = settings.PastedObjects is { Length: > 0 } text
+            ? ClusterObjectsReader.Read(text, text.TrimStart().StartsWith('{') ? InputFormat.Json : InputFormat.Yaml)
+            : settings.GeneratedServices > 0
+                ? ScenarioCatalog.GenerateObjects(settings.GeneratedServices, GeneratedEndpointsPerService)
+                : ScenarioCatalog.Load(settings.Scenario);
+        var lanes = settings.Modes.Select(m => new LaneOptions(m, settings.Scheduler, method)).ToList();
+        return new ComparisonRun(objects, NodeSettings.Default, lanes, settings.Traffic, settings.Seed);
+    }
+
+    /// <summary>Endpoints per generated service: enough for the probability cascade and a visible spread across backends.</summary>
+    public const int GeneratedEndpointsPerService = 3;
+
+    public void Play()
+    {
+        lock (_gate)
+        {
+            if (_status == RoomStatus.Paused)
+            {
+                _status = RoomStatus.Playing;
+                PublishSnapshot();
+            }
+        }
+    }
+
+    public void Pause()
+    {
+        lock (_gate)
+        {
+            if (_status == RoomStatus.Playing)
+            {
+                _status = RoomStatus.Paused;
+                PublishSnapshot();
+            }
+        }
+    }
+
+    public PacketRecord? StepPacket()
+    {
+        PacketBatch batch;
+        PacketRecord record;
+        lock (_gate)
+        {
+            if (_run is null)
+            {
+                return null;
+            }
+            _status = RoomStatus.Paused;
+            var packet = _run.Step();
+            Remember(packet);
+            var wire = ToWire(packet);
+            batch = new PacketBatch(++_seq, _generation, _run.Now.TotalSeconds, _settings.Speed, 0, [wire], 1);
+            record = ToRecord(packet, wire);
+            PublishSnapshot();
+        }
+        Broadcast(batch);
+        return record;
+    }
+
+    public PacketRecord? FindPacket(long id)
+    {
+        lock (_gate)
+        {
+            return _recentById.TryGetValue(id, out var packet) ? ToRecord(packet, ToWire(packet)) : null;
+        }
+    }
+
+    public IReadOnlyList<ToolText> Tools(int lane)
+    {
+        ComparisonRun? run;
+        int generation;
+        lock (_gate)
+        {
+            if (_run is null || lane < 0 || lane >= _tools.Length)
+            {
+                return [];
+            }
+            if (_tools[lane] is { } cached)
+            {
+                return cached;
+            }
+            run = _run;
+            generation = _generation;
+        }
+        // Writing 50,000 services' rules takes a while and reads only what kube-proxy's sync built (no counters):
+        // outside the engine's lock, one writer at a time.
+        lock (_toolsGate)
+        {
+            var dataplane = run.Lanes[lane].Dataplane;
+            var tools = new List<ToolText> { ToolTexts.Of("iptables-save", IptablesSaveWriter.Write(dataplane.Ruleset)) };
+            if (dataplane.Ipvs is { } ipvs)
+            {
+                string list;
+                lock (_gate)
+                {
+                    list = IpvsadmFormatter.List(ipvs.Services, ipvs.Connections.Size);
+                }
+                tools.Add(ToolTexts.Of("ipvsadm -Ln", list));
+                if (dataplane.IpSets is IpSetCollection sets)
+                {
+                    tools.Add(ToolTexts.Of("ipset list", IpSetListWriter.Write(sets)));
+                }
+            }
+            lock (_gate)
+            {
+                if (generation == _generation)
+                {
+                    _tools[lane] = tools;
+                }
+            }
+            return tools;
+        }
+    }
+
+    public LiveTables? Tables(int lane)
+    {
+        lock (_gate)
+        {
+            if (_run is null || lane < 0 || lane >= _run.Lanes.Count)
+            {
+                return null;
+            }
+            var now = _run.Now;
+            var dataplane = _run.Lanes[lane].Dataplane;
+            var conntrack = dataplane.Conntrack;
+            conntrack.Expire(now);
+            var heat = new List<BucketHeat> { Heat("conntrack", conntrack.BucketCount, conntrack.ChainLength) };
+            IReadOnlyList<string>? ipvsLines = null;
+            var ipvsTotal = 0;
+            if (dataplane.Ipvs is { } ipvs)
+            {
+                ipvs.Connections.Advance(now);
+                ipvsTotal = ipvs.Connections.Count;
+                ipvsLines = [.. IpvsadmFormatter.ListConnections(ipvs.Connections, now).Split('\n', StringSplitOptions.RemoveEmptyEntries).Take(LiveTables.MaxLines + 1)];
+                heat.Add(Heat("IPVS service table", ServiceTable.TableSize, b => ipvs.Services.ChainLength(b)));
+                heat.Add(Heat("IPVS connection table", ipvs.Connections.Size, ipvs.Connections.ChainLength));
+            }
+            return new LiveTables(
+                now.TotalSeconds,
+                [.. conntrack.Entries().Take(LiveTables.MaxLines).Select(e => e.ToConntrackLine(now))],
+                conntrack.Count,
+                ipvsLines,
+                ipvsTotal,
+                heat);
+        }
+    }
+
+    /// <summary>A hash table's buckets folded into at most 256 cells.</summary>
+    private static BucketHeat Heat(string table, int buckets, Func<int, int> chainLength)
+    {
+        var cells = new int[Math.Min(256, buckets)];
+        var longest = 0;
+        var entries = 0;
+        for (var b = 0; b < buckets; b++)
+        {
+            var length = chainLength(b);
+            if (length == 0)
+            {
+                continue;
+            }
+            cells[(int)((long)b * cells.Length / buckets)] += length;
+            longest = Math.Max(longest, length);
+            entries += length;
+        }
+        return new BucketHeat(table, buckets, cells, longest, entries);
+    }
+
+    /// <summary>A hub connection starts receiving this room's batches.</summary>
+    public void AddViewer(string connectionId)
+    {
+        lock (_viewers)
+        {
+            if (!_viewers.ContainsKey(connectionId))
+            {
+                _viewers[connectionId] = new ViewerFeed(connectionId, this);
+            }
+        }
+    }
+
+    public void RemoveViewer(string connectionId)
+    {
+        ViewerFeed? feed;
+        lock (_viewers)
+        {
+            if (_viewers.Remove(connectionId, out feed))
+            {
+                feed.Complete();
+            }
+        }
+    }
+
+    public int ViewerCount
+    {
+        get
+        {
+            lock (_viewers)
+            {
+                return _viewers.Count;
+            }
+        }
+    }
+
+    private string[] ViewerIds()
+    {
+        lock (_viewers)
+        {
+            return [.. _viewers.Keys];
+        }
+    }
+
+    private async Task RunAsync()
+    {
+        using var timer = new PeriodicTimer(BatchInterval);
+        var last = Stopwatch.GetTimestamp();
+        var ticks = 0;
+        var speedWindow = (Real: 0.0, Virtual: 0.0);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+            {
+                var now = Stopwatch.GetTimestamp();
+                // A stalled tick (GC, a busy machine) must not become a burst of a whole second of traffic.
+                var elapsed = Math.Min(Stopwatch.GetElapsedTime(last, now).TotalSeconds, 0.25);
+                last = now;
+                PacketBatch? batch = null;
+                lock (_gate)
+                {
+                    if (_status == RoomStatus.Playing && _run is not null)
+                    {
+                        var before = _run.Now;
+                        var packets = _run.AdvanceTo(before + TimeSpan.FromSeconds(elapsed * _settings.Speed), MaxPacketsPerTick);
+                        foreach (var packet in packets)
+                        {
+                            Remember(packet);
+                        }
+                        batch = new PacketBatch(++_seq, _generation, _run.Now.TotalSeconds, _settings.Speed, 0,
+                            [.. Sample(packets).Select(ToWire)], packets.Count);
+                        speedWindow = (speedWindow.Real + elapsed, speedWindow.Virtual + (_run.Now - before).TotalSeconds);
+                        if (speedWindow.Real >= 1)
+                        {
+                            _effectiveSpeed = speedWindow.Virtual / speedWindow.Real;
+                            speedWindow = (0, 0);
+                        }
+                    }
+                    if (++ticks % BatchesPerSnapshot == 0)
+                    {
+                        if (_status == RoomStatus.Playing)
+                        {
+                            Sample();
+                        }
+                        PublishSnapshot();
+                    }
+                }
+                if (batch is not null)
+                {
+                    Broadcast(batch);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The room was closed.
+        }
+        catch (Exception e)
+        {
+            _logger.LogError(e, "Room {Room} stopped", Id);
+            lock (_gate)
+            {
+                _status = RoomStatus.Failed;
+                _error = e.Message;
+                PublishSnapshot();
+            }
+        }
+    }
+
+    /// <summary>Every packet when they fit in a batch, else an even spread across the interval.</summary>
+    private static IEnumerable<SimulatedPacket> Sample(IReadOnlyList<SimulatedPacket> packets)
+    {
+        if (packets.Count <= MaxPacketsPerBatch)
+        {
+            return packets;
+        }
+        var stride = (double)packets.Count / MaxPacketsPerBatch;
+        return Enumerable.Range(0, MaxPacketsPerBatch).Select(i => packets[(int)(i * stride)]);
+    }
+
+    private void Remember(SimulatedPacket packet)
+    {
+        _recent.Enqueue(packet);
+        _recentById[packet.Id] = packet;
+        while (_recent.Count > RecentPackets)
+        {
+            _recentById.Remove(_recent.Dequeue().Id);
+        }
+    }
+
+    private WirePacket ToWire(SimulatedPacket packet)
+    {
+        var c = packet.Conversation;
+        var lanes = new WireLanePacket?[packet.Lanes.Count];
+        for (var i = 0; i < lanes.Length; i++)
+        {
+            lanes[i] = packet.Lanes[i] is { } result ? _paths[i].ToWire(result, packet.FromServer) : null;
+        }
+        return new WirePacket(packet.Id, c.Id, packet.At.TotalSeconds, DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), packet.FromServer,
+            c.Protocol.ToName(), c.Protocol == IpProtocol.Tcp ? packet.Flags.ToShortString() : "", ClientName(c.Placement), lanes);
+    }
+
+    private static PacketRecord ToRecord(SimulatedPacket packet, WirePacket wire) =>
+        new(packet.Id, packet, wire, [.. packet.Lanes.Select(r => r is null ? null : TraceRunner.ToView(r))]);
+
+    /// <summary>The client placement as the wire format names it.</summary>
+    public static string ClientName(Simulation.Traffic.ClientPlacement placement) => placement switch
+    {
+        Simulation.Traffic.ClientPlacement.PodOnNode => "pod",
+        Simulation.Traffic.ClientPlacement.PodOnOtherNode => "node",
+        _ => "external",
+    };
+
+    /// <summary>A chart point per lane: table sizes now, and the new connections since the last point.</summary>
+    private void Sample()
+    {
+        if (_run is null)
+        {
+            return;
+        }
+        for (var i = 0; i < _run.Lanes.Count; i++)
+        {
+            var lane = _run.Lanes[i];
+            var m = lane.Metrics;
+            var (connections, rules, cost) = _sampledTotals[i];
+            var opened = m.NewConnections - connections;
+            _history[i].Add(new LaneSample(
+                _run.Now.TotalSeconds,
+                lane.Dataplane.Conntrack.Count,
+                lane.Dataplane.Ipvs?.Connections.Count,
+                opened == 0 ? double.NaN : (double)(m.RulesOnNewConnections - rules) / opened,
+                opened == 0 ? double.NaN : (m.FirstPacketCostNs - cost) / opened / 1000));
+            if (_history[i].Count > HistoryLength)
+            {
+                _history[i].RemoveRange(0, _history[i].Count - HistoryLength);
+            }
+            _sampledTotals[i] = (m.NewConnections, m.RulesOnNewConnections, m.FirstPacketCostNs);
+        }
+    }
+
+    /// <summary>Takes a snapshot (under the gate) and tells the subscribers, without waiting for them.</summary>
+    private void PublishSnapshot()
+    {
+        var lanes = new List<LaneSnapshot>();
+        if (_run is not null)
+        {
+            for (var i = 0; i < _run.Lanes.Count; i++)
+            {
+                var lane = _run.Lanes[i];
+                var m = lane.Metrics;
+                var layout = _paths[i].Layout;
+                lanes.Add(new LaneSnapshot(layout.Mode, layout.Title, layout.Colour, m.Packets, m.NewConnections, m.Delivered, m.Dropped, m.Rejected,
+                    m.RulesPerNewConnection, m.LookupsPerNewConnection, m.FirstPacketLatencyNs / 1000,
+                    lane.Dataplane.Conntrack.Count, lane.Dataplane.Ipvs?.Connections.Count,
+                    TopBackends(m.RequestsPerBackend), [.. _history[i]]));
+            }
+        }
+        var snapshot = new RoomSnapshot(++_version, _generation, _status, _error, _settings, _run?.Now.TotalSeconds ?? 0,
+            _status == RoomStatus.Playing ? _effectiveSpeed : 0, _run?.PacketsSimulated ?? 0, _run?.Warnings ?? [],
+            [.. _paths.Select(p => p.Layout)], lanes);
+        Volatile.Write(ref _snapshot, snapshot);
+        Func<RoomSnapshot, Task>[] subscribers;
+        lock (_subscribers)
+        {
+            subscribers = [.. _subscribers];
+        }
+        foreach (var subscriber in subscribers)
+        {
+            _ = NotifyAsync(subscriber, snapshot);
+        }
+    }
+
+    /// <summary>The busiest backends; the rest summed as "(others)" so a 50,000-service room does not copy 150,000 counters 4 times a second.</summary>
+    private static Dictionary<string, long> TopBackends(IReadOnlyDictionary<string, long> requests)
+    {
+        const int top = 24;
+        if (requests.Count <= top)
+        {
+            return new Dictionary<string, long>(requests);
+        }
+        var busiest = requests.OrderByDescending(r => r.Value).ThenBy(r => r.Key, StringComparer.Ordinal).Take(top).ToDictionary();
+        busiest["(others)"] = requests.Values.Sum() - busiest.Values.Sum();
+        return busiest;
+    }
+
+    private async Task NotifyAsync(Func<RoomSnapshot, Task> subscriber, RoomSnapshot snapshot)
+    {
+        try
+        {
+            await subscriber(snapshot);
+        }
+        catch (Exception e)
+        {
+            _logger.LogWarning(e, "A subscriber of room {Room} failed", Id);
+        }
+    }
+
+    private void Broadcast(PacketBatch batch)
+    {
+        lock (_viewers)
+        {
+            foreach (var viewer in _viewers.Values)
+            {
+                viewer.Offer(batch);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        lock (_viewers)
+        {
+            foreach (var viewer in _viewers.Values)
+            {
+                viewer.Complete();
+            }
+            _viewers.Clear();
+        }
+        _stop.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Sending a batch to {Connection} failed")]
+    private static partial void LogSendFailed(ILogger logger, Exception exception, string connection);
+
+    private sealed class Subscription(SimulationRoom room, Func<RoomSnapshot, Task> changed) : IDisposable
+    {
+        public void Dispose()
+        {
+            lock (room._subscribers)
+            {
+                room._subscribers.Remove(changed);
+            }
+        }
+    }
+
+    /// <summary>
+    /// One hub connection's queue: bounded, dropping the oldest batch when the viewer falls behind and counting the
+    /// events it held, and a pump that sends one batch at a time (SignalR's send waits when the connection is slow).
+    /// </summary>
+    private sealed class ViewerFeed
+    {
+        private readonly Channel<PacketBatch> _queue;
+        private long _skipped;
+
+        public ViewerFeed(string connectionId, SimulationRoom room)
+        {
+            _queue = Channel.CreateBounded<PacketBatch>(
+                new BoundedChannelOptions(ViewerQueue) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
+                dropped => Interlocked.Add(ref _skipped, dropped.EventCount));
+            _ = Task.Run(async () =>
+            {
+                await foreach (var batch in _queue.Reader.ReadAllAsync())
+                {
+                    try
+                    {
+                        await room._hub.Clients.Client(connectionId).Batch(batch with { Skipped = Interlocked.Read(ref _skipped) });
+                    }
+                    catch (Exception e)
+                    {
+                        // The viewer went away mid-send: its next batch (or its disconnect) settles it.
+                        LogSendFailed(room._logger, e, connectionId);
+                    }
+                }
+            });
+        }
+
+        public void Offer(PacketBatch batch) => _queue.Writer.TryWrite(batch);
+
+        public void Complete() => _queue.Writer.TryComplete();
+    }
+}
