@@ -26,6 +26,7 @@ builder.Services.AddWebEncoders(options => options.TextEncoderSettings = new Tex
 builder.Services.AddProblemDetails();
 builder.Services.AddSingleton<RulesPreviewService>();
 builder.Services.AddSingleton<SimulationRooms>();
+builder.Services.AddSingleton<ISimulationRooms>(services => services.GetRequiredService<SimulationRooms>());
 
 var app = builder.Build();
 

@@ -32,6 +32,19 @@ public sealed class AppFixture : IAsyncLifetime
 
     public static bool HasChromium => File.Exists(ChromiumPath);
 
+    /// <summary>The clone's root (where Dashboard.sln is): README's screenshot is written into its docs folder.</summary>
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Dashboard.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("Dashboard.sln not found above " + AppContext.BaseDirectory);
+    }
+
     public async ValueTask InitializeAsync()
     {
         if (!HasChromium)

@@ -9,7 +9,7 @@ namespace Dashboard.Web.Rooms;
 /// The rooms running on this server: each compare page opens one and closes it when it goes away. The number is
 /// capped because every playing room costs CPU on the same two cores.
 /// </summary>
-public sealed class SimulationRooms(IHubContext<SimulationHub, ISimulationClient> hub, ILoggerFactory loggers) : IAsyncDisposable
+public sealed class SimulationRooms(IHubContext<SimulationHub, ISimulationClient> hub, ILoggerFactory loggers) : ISimulationRooms, IAsyncDisposable
 {
     /// <summary>Documented limit: rooms open at once on one server.</summary>
     public const int MaxRooms = 50;
@@ -30,6 +30,8 @@ public sealed class SimulationRooms(IHubContext<SimulationHub, ISimulationClient
         _rooms[id] = room;
         return room;
     }
+
+    ISimulationRoom ISimulationRooms.Open() => Open();
 
     public SimulationRoom? Find(string id) => _rooms.GetValueOrDefault(id);
 

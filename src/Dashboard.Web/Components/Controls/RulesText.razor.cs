@@ -2,23 +2,65 @@ using Dashboard.Web.Model;
 using Dashboard.Web.Resources;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Localization;
+using Microsoft.JSInterop;
 
 namespace Dashboard.Web.Components.Controls;
 
 /// <summary>
-/// iptables-save output in monospace. Virtualised: at 50,000 services the text runs to hundreds of thousands of
-/// lines, and only the visible ones (plus an overscan) are in the DOM.
+/// A tool's output (iptables-save, ipvsadm, ipset) in monospace. Virtualised: at 50,000 services the text runs to
+/// hundreds of thousands of lines, and only the visible ones (plus an overscan) are in the DOM. Lines a packet
+/// matched are lit, and the view scrolls to a target line when it changes.
 /// </summary>
-public partial class RulesText
+public partial class RulesText : IAsyncDisposable
 {
     /// <summary>Must match .rule-line's CSS height, or Virtualize scrolls to the wrong place.</summary>
     public const float LineHeight = 20;
 
+    private ElementReference _container;
+    private IJSObjectReference? _module;
+    private int? _scrolledTo;
+
     [Parameter, EditorRequired]
     public required RuleLine[] Lines { get; set; }
 
+    /// <summary>The region's accessible name; iptables-save's by default.</summary>
+    [Parameter]
+    public string? Label { get; set; }
+
+    /// <summary>1-based numbers of the lines the selected packet matched.</summary>
+    [Parameter]
+    public IReadOnlySet<int>? Lit { get; set; }
+
+    /// <summary>1-based number of the line to bring into view and mark as the target.</summary>
+    [Parameter]
+    public int? Target { get; set; }
+
     [Inject]
     public required IStringLocalizer<UiStrings> L { get; init; }
+
+    [Inject]
+    public required IJSRuntime JS { get; init; }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (Target is not { } target || target == _scrolledTo)
+        {
+            return;
+        }
+        _scrolledTo = target;
+        try
+        {
+            _module ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/page.js");
+            await _module.InvokeVoidAsync("scrollToLine", _container, target - 1, LineHeight);
+        }
+        catch (JSDisconnectedException)
+        {
+            // Nothing left to scroll.
+        }
+    }
+
+    private string? LitClass(int number) =>
+        number == Target ? "rule-target" : Lit?.Contains(number) == true ? "rule-lit" : null;
 
     /// <summary>Tables, chain declarations and COMMIT are set apart so the eye finds the structure of the dump.</summary>
     private static string LineClass(string text) => text switch
@@ -30,4 +72,20 @@ public partial class RulesText
         _ when text.StartsWith("-A KUBE-SERVICES ", StringComparison.Ordinal) => "rule-services",
         _ => "",
     };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_module is not null)
+        {
+            try
+            {
+                await _module.DisposeAsync();
+            }
+            catch (JSDisconnectedException)
+            {
+                // Gone with the page.
+            }
+        }
+        GC.SuppressFinalize(this);
+    }
 }

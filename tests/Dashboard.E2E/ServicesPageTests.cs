@@ -3,7 +3,7 @@ using Microsoft.Playwright;
 
 namespace Dashboard.E2E;
 
-public sealed partial class LandingPageTests(AppFixture app) : IClassFixture<AppFixture>, IAsyncLifetime
+public sealed partial class ServicesPageTests(AppFixture app) : IClassFixture<AppFixture>, IAsyncLifetime
 {
     private IBrowserContext? _context;
     private IPage? _page;
@@ -33,7 +33,7 @@ public sealed partial class LandingPageTests(AppFixture app) : IClassFixture<App
     }
 
     /// <summary>Opens the page and waits until Blazor's circuit owns it: clicks before that would go nowhere.</summary>
-    private async Task OpenAsync(string path = "/")
+    private async Task OpenAsync(string path = "/services")
     {
         await Page.GotoAsync(path);
         await Assertions.Expect(Page.Locator("[data-interactive=true]")).ToHaveCountAsync(1);
@@ -62,10 +62,7 @@ public sealed partial class LandingPageTests(AppFixture app) : IClassFixture<App
         await Assertions.Expect(rules).ToBeVisibleAsync();
         await Assertions.Expect(rules).ToContainTextAsync("-A KUBE-SERVICES");
 
-        await ScreenshotAsync("landing-en.png");
-        var docs = Path.Combine(RepositoryRoot(), "docs");
-        Directory.CreateDirectory(docs);
-        File.Copy(Path.Combine(AppFixture.ScreenshotDirectory, "landing-en.png"), Path.Combine(docs, "screenshot.png"), overwrite: true);
+        await ScreenshotAsync("services-en.png");
     }
 
     [Fact]
@@ -82,7 +79,7 @@ public sealed partial class LandingPageTests(AppFixture app) : IClassFixture<App
         await Assertions.Expect(table.GetByRole(AriaRole.Columnheader, new() { Name = "엔드포인트" })).ToBeVisibleAsync();
         await Assertions.Expect(table.GetByRole(AriaRole.Columnheader, new() { Name = "ClusterIP" })).ToBeVisibleAsync();
         await Assertions.Expect(Page.Locator("[data-interactive=true]")).ToHaveCountAsync(1);
-        await ScreenshotAsync("landing-ko.png");
+        await ScreenshotAsync("services-ko.png");
 
         // And back: the EN button works from the Korean page too.
         await Page.GetByRole(AriaRole.Button, new() { Name = "EN", Exact = true }).ClickAsync();
@@ -102,7 +99,7 @@ public sealed partial class LandingPageTests(AppFixture app) : IClassFixture<App
         var after = await BackgroundAsync();
         Assert.True(Luminance(after) < Luminance(before), $"background {before} -> {after}");
         Assert.True(Luminance(after) < 0.25, $"dark background expected, got {after}");
-        await ScreenshotAsync("landing-dark.png");
+        await ScreenshotAsync("services-dark.png");
 
         await OpenAsync();
         await Assertions.Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Switch to light mode" })).ToBeVisibleAsync();
@@ -131,7 +128,7 @@ public sealed partial class LandingPageTests(AppFixture app) : IClassFixture<App
         await rules.EvaluateAsync("el => el.scrollTop = el.scrollHeight");
         await Assertions.Expect(rules.Locator(".rule-line").Last).ToHaveTextAsync(new Regex("COMMIT$"));
         Assert.InRange(await rules.Locator(".rule-line").CountAsync(), 1, 1_000);
-        await ScreenshotAsync("landing-50k.png");
+        await ScreenshotAsync("services-50k.png");
     }
 
     private Task<string> BackgroundAsync() =>
@@ -143,18 +140,6 @@ public sealed partial class LandingPageTests(AppFixture app) : IClassFixture<App
         Assert.True(match.Success, $"not an rgb() colour: {cssColor}");
         double Channel(int i) => double.Parse(match.Groups[i].Value, System.Globalization.CultureInfo.InvariantCulture) / 255;
         return (0.2126 * Channel(1)) + (0.7152 * Channel(2)) + (0.0722 * Channel(3));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Dashboard.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("Dashboard.sln not found above " + AppContext.BaseDirectory);
     }
 
     [GeneratedRegex(@"rgba?\((\d+),\s*(\d+),\s*(\d+)")]

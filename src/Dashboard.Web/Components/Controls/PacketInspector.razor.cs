@@ -1,0 +1,118 @@
+using System.Globalization;
+using Dashboard.Simulation.Engine;
+using Dashboard.Web.Model;
+using Dashboard.Web.Resources;
+using Dashboard.Web.Rooms;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Localization;
+
+namespace Dashboard.Web.Components.Controls;
+
+/// <summary>
+/// One packet, every pane: where it ended, the headers it arrived and left with, and each step the engine took, in
+/// order, the way `xtables-monitor --trace` or a packet tracer lists them, with the rule text, lookup or scheduler
+/// reason, the headers around each rewrite and the modelled cost. A rule or virtual service opens in the rules view.
+/// </summary>
+public partial class PacketInspector
+{
+    [Parameter]
+    public PacketRecord? Record { get; set; }
+
+    [Parameter]
+    public IReadOnlyList<PathLayout> Layouts { get; set; } = [];
+
+    /// <summary>Step-one-hop's position: the wire hop shown in the panes, whose engine event is lit here.</summary>
+    [Parameter]
+    public int? HoldHop { get; set; }
+
+    [Parameter]
+    public EventCallback<RuleTarget> OnRuleRequested { get; set; }
+
+    [Parameter]
+    public EventCallback OnExport { get; set; }
+
+    [Inject]
+    public required IStringLocalizer<UiStrings> L { get; init; }
+
+    private static CultureInfo Culture => CultureInfo.CurrentCulture;
+
+    /// <summary>The engine event behind the held hop in a lane (the lane's last hop once the packet finished there).</summary>
+    private int? CurrentEvent(int lane)
+    {
+        if (HoldHop is not { } hop || Record?.Wire.Lanes.ElementAtOrDefault(lane) is not { Hops.Count: > 0 } wire)
+        {
+            return null;
+        }
+        return wire.Hops[Math.Min(hop, wire.Hops.Count - 1)].E;
+    }
+
+    private string ClientLabel(string client) => client switch
+    {
+        "pod" => L["ClientsPodOnNode"],
+        "node" => L["ClientsOtherNode"],
+        _ => L["ClientsExternal"],
+    };
+
+    private string Outcome(OutcomeView outcome) => outcome.Kind switch
+    {
+        "delivered" => L["OutcomeDelivered", outcome.To ?? ""],
+        "dropped" => L["OutcomeDropped", outcome.Reason ?? ""],
+        _ => L["OutcomeRejected", outcome.Reason ?? ""],
+    };
+
+    private string KindLabel(TraversalEvent e) => L["Event_" + e.GetType().Name];
+
+    /// <summary>Where the rules view can show this step: what the rules view lights for it, and a scan's first rule.</summary>
+    private static RuleTarget? TargetOf(int lane, IReadOnlyList<TraversalEvent> events, TraversalEvent e) =>
+        e is RulesScanned { Count: > 0 } s
+            ? new RuleTarget(lane, RuleTarget.IptablesSave, s.Table, s.Chain, s.FirstRule)
+            : RulesView.TargetOf(lane, events, e);
+
+    /// <summary>The step as a tool would word it: chain and rule numbers, tuples and addresses untranslated.</summary>
+    public static string Describe(TraversalEvent e) => e switch
+    {
+        HookEntered h => h.Hook,
+        ConntrackLookup c => $"{c.Tuple}: {c.Result} (bucket {c.Bucket}, chain {c.ChainLength})",
+        ConntrackCreated c => $"{c.Original} / reply {c.Reply}{(c.State is null ? "" : " " + c.State)} (bucket {c.Bucket})",
+        RulesScanned s => $"{s.Table} {s.Chain}: rules {s.FirstRule}-{s.LastRule} did not match ({s.Count})",
+        RuleMatched m => $"{m.Table} {m.Chain} rule {m.Rule}: {m.Text} => {m.Verdict}",
+        ChainPolicy p => $"{p.Table} {p.Chain} policy {p.Policy}",
+        NatApplied n => $"{n.Rewrite} ({n.By})",
+        Routed r => r.Decision == "local" ? "local" : $"{r.Decision} via {r.OutInterface}",
+        Delivered d => $"{d.To} via {d.Via}",
+        Dropped d => d.Reason,
+        Rejected r => r.Reason,
+        IpvsServiceLookup s => $"bucket {s.Bucket} of 256, chain {s.ChainLength}: {(s.Hit ? s.Service : "miss")}",
+        IpvsConnectionLookup c => $"{c.Direction} {c.Tuple}: {c.Result} (bucket {c.Bucket}, chain {c.ChainLength}){(c.State is null ? "" : " " + c.State)}",
+        IpvsScheduled s => $"{s.Scheduler} -> {s.RealServer}: {s.Reason}",
+        IpvsForwarded f => $"{f.Method.ToUpperInvariant()} -> {f.RealServer}",
+        ConntrackAltered a => $"reply tuple {a.Reply}",
+        DirectReply d => $"{d.Method.ToUpperInvariant()}: {d.RealServer}: {d.Reason}",
+        _ => e.GetType().Name,
+    };
+
+    private static (HeadersView Before, HeadersView After)? Rewrite(TraversalEvent e) => e switch
+    {
+        NatApplied n => (n.Before, n.After),
+        IpvsForwarded f => (f.Before, f.After),
+        _ => null,
+    };
+
+    /// <summary>A header line: protocol, addresses and ports, flags, mark, and the MACs and outer header where the mode sets them.</summary>
+    public static string Headers(HeadersView h)
+    {
+        var text = $"{h.Proto} {h.Src}:{h.Sport} > {h.Dst}:{h.Dport}{(h.Flags is { Length: > 0 } f ? " [" + f + "]" : "")} mark {h.Mark}";
+        if (h.Ethernet is { } eth)
+        {
+            text += $" mac {eth.Src} > {eth.Dst}";
+        }
+        if (h.Outer is { } outer)
+        {
+            text += $" outer {outer.Proto} {outer.Src} > {outer.Dst}";
+        }
+        return text;
+    }
+
+    private static string TraceLine(KernelTraceEntry entry) =>
+        entry.Rule is { } rule ? $"{entry.Table} {entry.Chain} rule {rule} {entry.Verdict}" : $"{entry.Table} {entry.Chain} policy {entry.Verdict}";
+}

@@ -1,0 +1,168 @@
+using System.Globalization;
+using Dashboard.Web.Resources;
+using Dashboard.Web.Rooms;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Localization;
+using Microsoft.JSInterop;
+
+namespace Dashboard.Web.Components.Controls;
+
+/// <summary>
+/// One pane per mode, side by side: the animated path (a canvas that wwwroot/js/compare.js draws, fed by the hub, not
+/// by Blazor) and the lane's exact counters underneath. Blazor renders the frames and tells the module what the user
+/// selected, held or switched; it never renders per packet.
+/// </summary>
+public partial class PathPanes : IAsyncDisposable
+{
+    private ElementReference _host;
+    private IJSObjectReference? _module;
+    private IJSObjectReference? _view;
+    private DotNetObjectReference<PathPanes>? _self;
+    private (bool Dark, bool Projector) _theme;
+    private long? _shownSelection;
+    private (WirePacket? Packet, int Hop) _shownHold;
+    private string? _animationError;
+
+    [Parameter, EditorRequired]
+    public required string RoomId { get; set; }
+
+    [Parameter, EditorRequired]
+    public required RoomSnapshot Snapshot { get; set; }
+
+    [Parameter]
+    public bool Dark { get; set; }
+
+    [Parameter]
+    public bool Projector { get; set; }
+
+    /// <summary>The packet highlighted in every pane.</summary>
+    [Parameter]
+    public long? SelectedPacket { get; set; }
+
+    /// <summary>Step-one-hop: this packet is drawn frozen at hop <see cref="HoldHop"/> in every pane.</summary>
+    [Parameter]
+    public WirePacket? Held { get; set; }
+
+    [Parameter]
+    public int HoldHop { get; set; }
+
+    [Parameter]
+    public EventCallback<long> OnPacketClicked { get; set; }
+
+    [Parameter]
+    public EventCallback<int> OnExport { get; set; }
+
+    [Inject]
+    public required IJSRuntime JS { get; init; }
+
+    [Inject]
+    public required IStringLocalizer<UiStrings> L { get; init; }
+
+    private static CultureInfo Culture => CultureInfo.CurrentCulture;
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        try
+        {
+            if (firstRender)
+            {
+                _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/compare.js");
+                _self = DotNetObjectReference.Create(this);
+                _theme = (Dark, Projector);
+                _view = await _module.InvokeAsync<IJSObjectReference>("create", _host, _self, new
+                {
+                    roomId = RoomId,
+                    hubUrl = "hubs/simulation",
+                    dark = Dark,
+                    projector = Projector,
+                    strings = AnimationStrings(),
+                });
+            }
+            if (_view is null)
+            {
+                return;
+            }
+            if (_theme != (Dark, Projector))
+            {
+                _theme = (Dark, Projector);
+                await _view.InvokeVoidAsync("setTheme", new { dark = Dark, projector = Projector });
+            }
+            if (_shownSelection != SelectedPacket)
+            {
+                _shownSelection = SelectedPacket;
+                await _view.InvokeVoidAsync("select", SelectedPacket);
+            }
+            if (!ReferenceEquals(_shownHold.Packet, Held) || _shownHold.Hop != HoldHop)
+            {
+                _shownHold = (Held, HoldHop);
+                await _view.InvokeVoidAsync("hold", Held, HoldHop);
+            }
+        }
+        catch (JSDisconnectedException)
+        {
+            // The browser left; nothing to draw on.
+        }
+        catch (JSException e)
+        {
+            // A browser that cannot run the animation (no canvas, blocked script) still gets counters, tables and charts.
+            _animationError = e.Message;
+            StateHasChanged();
+        }
+    }
+
+    /// <summary>The texts the animation draws, in the page's language (technical names are drawn as they are).</summary>
+    private Dictionary<string, string> AnimationStrings() => new()
+    {
+        ["sampled"] = L["AnimSampled"],
+        ["skipped"] = L["AnimSkipped"],
+        ["modelled"] = L["AnimModelled"],
+        ["clients"] = L["AnimClients"],
+        ["pods"] = L["AnimPods"],
+        ["waiting"] = L["AnimWaiting"],
+        ["paused"] = L["AnimPaused"],
+        ["connecting"] = L["AnimConnecting"],
+    };
+
+    /// <summary>A pane as a PNG data URL (title included), or null when the animation is not running.</summary>
+    public async Task<string?> ExportPngAsync(int lane)
+    {
+        if (_view is null)
+        {
+            return null;
+        }
+        try
+        {
+            return await _view.InvokeAsync<string>("exportPng", lane);
+        }
+        catch (JSDisconnectedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>A packet drawn on a canvas was clicked (compare.js hit-tests its packets).</summary>
+    [JSInvokable("OnPacketClicked")]
+    public Task PacketClickedAsync(long packetId, int lane) => OnPacketClicked.InvokeAsync(packetId);
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (_view is not null)
+            {
+                await _view.InvokeVoidAsync("dispose");
+                await _view.DisposeAsync();
+            }
+            if (_module is not null)
+            {
+                await _module.DisposeAsync();
+            }
+        }
+        catch (JSDisconnectedException)
+        {
+            // The browser closed the page; the hub connection went with it.
+        }
+        _self?.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,161 @@
+using System.Globalization;
+using Dashboard.Simulation.Engine;
+using Dashboard.Web.Model;
+using Dashboard.Web.Resources;
+using Dashboard.Web.Rooms;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Localization;
+
+namespace Dashboard.Web.Components.Controls;
+
+/// <summary>
+/// A lane's generated state in the formats engineers read: iptables-save, and in IPVS mode ipvsadm -Ln and ipset list.
+/// The lines the selected packet matched are lit; a hop clicked in the inspector scrolls to its rule.
+/// </summary>
+public partial class RulesView
+{
+    private int _lane;
+    private string _tool = RuleTarget.IptablesSave;
+    private IReadOnlyList<ToolText> _tools = [];
+    private (int Generation, int Lane) _loaded = (-1, -1);
+    private bool _loading;
+    private HashSet<int>? _lit;
+    private int? _targetLine;
+    private RuleTarget? _appliedTarget;
+    private (PacketRecord? Packet, int Lane, string Tool) _litFor;
+
+    [Parameter, EditorRequired]
+    public required ISimulationRoom Room { get; set; }
+
+    [Parameter, EditorRequired]
+    public required RoomSnapshot Snapshot { get; set; }
+
+    /// <summary>Where the inspector asked to go.</summary>
+    [Parameter]
+    public RuleTarget? Target { get; set; }
+
+    /// <summary>The selected packet: its matched rules are lit.</summary>
+    [Parameter]
+    public PacketRecord? Selected { get; set; }
+
+    [Inject]
+    public required IStringLocalizer<UiStrings> L { get; init; }
+
+    private static CultureInfo Culture => CultureInfo.CurrentCulture;
+
+    private ToolText? Current => _tools.FirstOrDefault(t => t.Tool == _tool);
+
+    protected override async Task OnParametersSetAsync()
+    {
+        if (Target is { } target && !ReferenceEquals(target, _appliedTarget))
+        {
+            _appliedTarget = target;
+            _lane = target.Lane;
+            _tool = target.Tool;
+        }
+        if (_lane >= Snapshot.Layouts.Count)
+        {
+            _lane = 0;
+        }
+        if (_loaded != (Snapshot.Generation, _lane) && Snapshot.Status is RoomStatus.Paused or RoomStatus.Playing)
+        {
+            _loaded = (Snapshot.Generation, _lane);
+            _loading = true;
+            var lane = _lane;
+            // Writing 50,000 services' rules takes a moment; the circuit stays responsive meanwhile.
+            _tools = await Task.Run(() => Room.Tools(lane));
+            _loading = false;
+            if (_tools.All(t => t.Tool != _tool))
+            {
+                _tool = RuleTarget.IptablesSave;
+            }
+            _litFor = default;
+        }
+        Light();
+    }
+
+    /// <summary>Lights the selected packet's lines in the shown tool and resolves the target line.</summary>
+    private void Light()
+    {
+        if (Current is not { } text)
+        {
+            return;
+        }
+        if (_litFor != (Selected, _lane, _tool))
+        {
+            _litFor = (Selected, _lane, _tool);
+            _lit = [];
+            if (Selected?.Lanes.ElementAtOrDefault(_lane) is { } trace)
+            {
+                foreach (var e in trace.Events)
+                {
+                    if (LineOf(text, TargetOf(_lane, trace.Events, e)) is { } line)
+                    {
+                        _lit.Add(line);
+                    }
+                }
+            }
+        }
+        _targetLine = Target is { } target && target.Lane == _lane && target.Tool == _tool ? LineOf(text, target) : null;
+    }
+
+    /// <summary>The step's place in the tool output, as the inspector links it (null when the step has none).</summary>
+    public static RuleTarget? TargetOf(int lane, IReadOnlyList<TraversalEvent> events, TraversalEvent e) => e switch
+    {
+        RuleMatched m => new RuleTarget(lane, RuleTarget.IptablesSave, m.Table, m.Chain, m.Rule),
+        IpvsServiceLookup { Hit: true } s => new RuleTarget(lane, RuleTarget.IpvsadmList, Text: s.Service),
+        IpvsScheduled s => new RuleTarget(lane, RuleTarget.IpvsadmList,
+            Text: events.OfType<IpvsServiceLookup>().LastOrDefault(l => l.Hit) is { } service ? $"{service.Service}\n-> {s.RealServer}" : "-> " + s.RealServer),
+        _ => null,
+    };
+
+    /// <summary>
+    /// The 1-based line of a target: an iptables rule by chain and number; another tool's line by its words, each line
+    /// of <see cref="RuleTarget.Text"/> found after the previous one (a real server under its virtual service).
+    /// </summary>
+    public static int? LineOf(ToolText text, RuleTarget? target)
+    {
+        if (target is null || target.Tool != text.Tool)
+        {
+            return null;
+        }
+        if (target.Chain is { } chain)
+        {
+            return text.LineOf(target.Table ?? "filter", chain, target.Rule) + 1;
+        }
+        var from = 0;
+        int? found = null;
+        foreach (var part in (target.Text ?? "").Split('\n'))
+        {
+            var words = part.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            found = null;
+            for (var i = from; i < text.Lines.Length; i++)
+            {
+                var line = text.Lines[i].Text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (words.All(line.Contains))
+                {
+                    found = i + 1;
+                    from = i + 1;
+                    break;
+                }
+            }
+            if (found is null)
+            {
+                return null;
+            }
+        }
+        return found;
+    }
+
+    private async Task OnLaneChanged(int lane)
+    {
+        _lane = lane;
+        await OnParametersSetAsync();
+    }
+
+    private void OnToolChanged(string tool)
+    {
+        _tool = tool;
+        Light();
+    }
+}

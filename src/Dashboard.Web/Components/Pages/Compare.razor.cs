@@ -1,0 +1,353 @@
+using System.Text.Json;
+using Dashboard.Simulation.Scenarios;
+using Dashboard.Web.Api;
+using Dashboard.Web.Components.Controls;
+using Dashboard.Web.Model;
+using Dashboard.Web.Resources;
+using Dashboard.Web.Rooms;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.Localization;
+using Microsoft.JSInterop;
+
+namespace Dashboard.Web.Components.Pages;
+
+/// <summary>
+/// The landing page: one room running the chosen modes side by side on the same traffic. The page owns the room (opened
+/// when the circuit starts, closed when it ends), keeps the URL in step with the settings, and hands snapshots to the
+/// panes, the inspector, the tables and the charts. The animation itself streams over the hub in the browser.
+/// </summary>
+public partial class Compare : IAsyncDisposable
+{
+    /// <summary>Settings that restart the room are applied this long after the last change, so a dragged slider restarts it once.</summary>
+    public static readonly TimeSpan ApplyDelay = TimeSpan.FromMilliseconds(350);
+
+    private readonly CancellationTokenSource _disposed = new();
+    private ISimulationRoom? _room;
+    private IDisposable? _subscription;
+    private RoomSnapshot _snapshot = RoomSnapshot.Empty;
+    private RoomSettings _settings = RoomSettings.Default;
+    private bool _projector;
+    private readonly List<string> _urlProblems = [];
+    private string? _openError;
+    private PacketRecord? _selected;
+    private PacketRecord? _held;
+    private int _holdCursor;
+    private int _tab;
+    private RuleTarget? _ruleTarget;
+    private bool _helpOpen;
+    private bool _legendOpen;
+    private int _renderPending;
+    private CancellationTokenSource? _pendingApply;
+    private PathPanes? _panes;
+    private IJSObjectReference? _pageModule;
+    private IJSObjectReference? _shortcuts;
+    private DotNetObjectReference<Compare>? _self;
+
+    [Inject]
+    public required ISimulationRooms Rooms { get; init; }
+
+    [Inject]
+    public required NavigationManager Navigation { get; init; }
+
+    [Inject]
+    public required IJSRuntime JS { get; init; }
+
+    [Inject]
+    public required IStringLocalizer<UiStrings> L { get; init; }
+
+    [CascadingParameter(Name = "DarkMode")]
+    public bool DarkMode { get; set; }
+
+    private bool Playing => _snapshot.Status == RoomStatus.Playing;
+
+    protected override async Task OnInitializedAsync()
+    {
+        var view = CompareQuery.Parse(new Uri(Navigation.Uri).Query, ScenarioCatalog.Names, _urlProblems);
+        _settings = view.Settings;
+        _projector = view.Projector;
+        // Prerendering has no circuit to stream to: the room opens once the page is interactive.
+        if (!RendererInfo.IsInteractive)
+        {
+            return;
+        }
+        try
+        {
+            _room = Rooms.Open();
+        }
+        catch (InvalidOperationException e)
+        {
+            _openError = e.Message;
+            return;
+        }
+        _subscription = _room.Subscribe(OnSnapshotAsync);
+        _snapshot = _room.Snapshot;
+        await _room.ApplyAsync(_settings);
+        _snapshot = _room.Snapshot;
+    }
+
+    protected override async Task OnAfterRenderAsync(bool firstRender)
+    {
+        if (!firstRender || !RendererInfo.IsInteractive)
+        {
+            return;
+        }
+        try
+        {
+            _pageModule = await JS.InvokeAsync<IJSObjectReference>("import", "./js/page.js");
+            _self = DotNetObjectReference.Create(this);
+            _shortcuts = await _pageModule.InvokeAsync<IJSObjectReference>("registerShortcuts", _self);
+            await _pageModule.InvokeVoidAsync("setProjector", _projector);
+        }
+        catch (JSDisconnectedException)
+        {
+            // The browser left before the page finished starting.
+        }
+    }
+
+    /// <summary>The room's snapshots arrive 4 times a second from its loop; a render already queued absorbs the next one.</summary>
+    private Task OnSnapshotAsync(RoomSnapshot snapshot)
+    {
+        if (Interlocked.Exchange(ref _renderPending, 1) == 1)
+        {
+            Volatile.Write(ref _snapshot, snapshot);
+            return Task.CompletedTask;
+        }
+        return InvokeAsync(() =>
+        {
+            Volatile.Write(ref _renderPending, 0);
+            var restarted = snapshot.Generation != _snapshot.Generation;
+            _snapshot = snapshot.Version >= _snapshot.Version ? snapshot : _snapshot;
+            if (restarted)
+            {
+                _selected = null;
+                _held = null;
+                _ruleTarget = null;
+            }
+            StateHasChanged();
+        });
+    }
+
+    private async Task OnSettingsChangedAsync(RoomSettings settings)
+    {
+        var speedOnly = _settings.SameSimulation(settings);
+        _settings = settings;
+        await WriteUrlAsync();
+        if (_room is null)
+        {
+            return;
+        }
+        if (speedOnly)
+        {
+            await _room.ApplyAsync(settings);
+            return;
+        }
+        // Restarting rebuilds every node (seconds at 50,000 services): wait until the controls are still.
+        _pendingApply?.Cancel();
+        var pending = _pendingApply = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
+        try
+        {
+            await Task.Delay(ApplyDelay, pending.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        _selected = null;
+        _held = null;
+        _ruleTarget = null;
+        await _room.ApplyAsync(settings);
+        _snapshot = _room.Snapshot;
+    }
+
+    private async Task SetProjectorAsync(bool on)
+    {
+        _projector = on;
+        await WriteUrlAsync();
+        if (_pageModule is not null)
+        {
+            await _pageModule.InvokeVoidAsync("setProjector", on);
+        }
+    }
+
+    private async Task WriteUrlAsync()
+    {
+        var url = Navigation.ToAbsoluteUri(Navigation.ToBaseRelativePath(Navigation.Uri).Split('?')[0]).AbsolutePath
+            + CompareQuery.Format(new CompareQuery.View(_settings, _projector));
+        if (_pageModule is not null)
+        {
+            try
+            {
+                await _pageModule.InvokeVoidAsync("replaceUrl", url);
+            }
+            catch (JSDisconnectedException)
+            {
+                // Nothing to keep in step any more.
+            }
+        }
+    }
+
+    private void TogglePlay()
+    {
+        if (_room is null)
+        {
+            return;
+        }
+        if (Playing)
+        {
+            _room.Pause();
+        }
+        else
+        {
+            _held = null;
+            _room.Play();
+        }
+        _snapshot = _room.Snapshot;
+    }
+
+    private void StepPacket()
+    {
+        if (_room?.StepPacket() is { } record)
+        {
+            _held = null;
+            Select(record);
+        }
+        _snapshot = _room?.Snapshot ?? _snapshot;
+    }
+
+    /// <summary>
+    /// Moves the held packet one hop on in every pane; past its last hop (or with none held) the next packet is simulated
+    /// and held at its first hop. The inspector follows the hop.
+    /// </summary>
+    private void StepHop()
+    {
+        if (_room is null)
+        {
+            return;
+        }
+        if (_held is not null && _holdCursor + 1 < HopCount(_held))
+        {
+            _holdCursor++;
+            return;
+        }
+        if (_room.StepPacket() is { } record)
+        {
+            _held = record;
+            _holdCursor = 0;
+            Select(record);
+        }
+        _snapshot = _room.Snapshot;
+    }
+
+    /// <summary>The longest lane's hops: stepping continues until the packet has finished in every pane.</summary>
+    private static int HopCount(PacketRecord record) => record.Wire.Lanes.Max(l => l?.Hops.Count ?? 0);
+
+    private void Select(PacketRecord record)
+    {
+        _selected = record;
+        if (_tab != InspectorTab)
+        {
+            _tab = InspectorTab;
+        }
+    }
+
+    private const int InspectorTab = 0;
+    private const int RulesTab = 1;
+
+    private void OnPacketClicked(long id)
+    {
+        if (_room?.FindPacket(id) is { } record)
+        {
+            _held = null;
+            Select(record);
+        }
+    }
+
+    private void OnRuleRequested(RuleTarget target)
+    {
+        _ruleTarget = target;
+        _tab = RulesTab;
+    }
+
+    private async Task ExportTraceAsync()
+    {
+        if (_selected is null || _pageModule is null)
+        {
+            return;
+        }
+        var export = new
+        {
+            packet = _selected.Id,
+            at = _selected.Packet.At.TotalSeconds,
+            conversation = _selected.Packet.Conversation.Id,
+            client = _selected.Wire.Client,
+            lanes = _selected.Lanes.Select((trace, i) => new { mode = _snapshot.Layouts.ElementAtOrDefault(i)?.Title, trace }),
+        };
+        await _pageModule.InvokeVoidAsync("downloadText", $"packet-{_selected.Id}.json", "application/json",
+            JsonSerializer.Serialize(export, ApiJson.Options));
+    }
+
+    private async Task ExportPaneAsync(int lane)
+    {
+        if (_panes is null || _pageModule is null)
+        {
+            return;
+        }
+        if (await _panes.ExportPngAsync(lane) is { } url)
+        {
+            var mode = _snapshot.Layouts.ElementAtOrDefault(lane)?.Mode ?? "pane";
+            await _pageModule.InvokeVoidAsync("downloadUrl", $"{mode}-{_snapshot.VirtualTimeS:0.000}s.png", url);
+        }
+    }
+
+    /// <summary>Keyboard shortcuts from page.js: space plays or pauses, the right arrow steps a hop (with Shift, a packet), ? opens help.</summary>
+    [JSInvokable]
+    public Task OnShortcut(string key) => InvokeAsync(() =>
+    {
+        switch (key)
+        {
+            case "space":
+                TogglePlay();
+                break;
+            case "right":
+                StepHop();
+                break;
+            case "shift+right":
+                StepPacket();
+                break;
+            case "help":
+                _helpOpen = !_helpOpen;
+                break;
+        }
+        StateHasChanged();
+    });
+
+    public async ValueTask DisposeAsync()
+    {
+        await _disposed.CancelAsync();
+        _subscription?.Dispose();
+        if (_room is not null)
+        {
+            await Rooms.CloseAsync(_room.Id);
+        }
+        try
+        {
+            if (_shortcuts is not null)
+            {
+                await _shortcuts.InvokeVoidAsync("dispose");
+                await _shortcuts.DisposeAsync();
+            }
+            if (_pageModule is not null)
+            {
+                await _pageModule.InvokeVoidAsync("setProjector", false);
+                await _pageModule.DisposeAsync();
+            }
+        }
+        catch (JSDisconnectedException)
+        {
+            // The browser is gone; its listeners went with it.
+        }
+        _self?.Dispose();
+        _disposed.Dispose();
+        GC.SuppressFinalize(this);
+    }
+}
