@@ -1,5 +1,6 @@
 using System.Globalization;
 using Bunit;
+using Dashboard.Web.Rooms;
 using Dashboard.Web.Services;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.DependencyInjection;
@@ -22,6 +23,8 @@ public abstract class DashboardTestContext : BunitContext
         Services.AddMudServices(options => options.PopoverOptions.CheckForPopoverProvider = false);
         Services.AddLocalization();
         Services.AddSingleton<RulesPreviewService>();
+        Services.AddSingleton<FakeSimulationRooms>();
+        Services.AddSingleton<ISimulationRooms>(services => services.GetRequiredService<FakeSimulationRooms>());
         UseCulture("en");
         // As in the app: every component runs interactively on the server. (Last: it resolves the renderer.)
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));

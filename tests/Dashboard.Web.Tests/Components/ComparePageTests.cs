@@ -1,0 +1,256 @@
+using Bunit;
+using Dashboard.Simulation.Engine;
+using Dashboard.Web.Components.Controls;
+using Dashboard.Web.Components.Pages;
+using Dashboard.Web.Model;
+using Dashboard.Web.Rooms;
+using Microsoft.AspNetCore.Components;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.Web.Tests.Components;
+
+public sealed class ComparePageTests : DashboardTestContext
+{
+    private readonly BunitJSInterop _view;
+
+    public ComparePageTests()
+    {
+        // The animation module and the view it creates: the page's calls into them are what these tests assert.
+        var compare = JSInterop.SetupModule("./js/compare.js");
+        _view = compare.SetupModule("create", _ => true);
+    }
+
+    private FakeSimulationRooms Rooms => Services.GetRequiredService<FakeSimulationRooms>();
+
+    private FakeSimulationRoom Room => Rooms.Room;
+
+    private static RoomSnapshot Snapshot(RoomStatus status = RoomStatus.Paused, long version = 1, int generation = 1)
+    {
+        var (run, paths) = PacketRecords.Run();
+        var lanes = paths.Select((p, i) => new LaneSnapshot(p.Layout.Mode, p.Layout.Title, p.Layout.Colour,
+            Packets: 1_204, NewConnections: 100, Delivered: 1_200, Dropped: 3, Rejected: 1,
+            RulesPerNewConnection: i == 0 ? 812 : 14, LookupsPerNewConnection: i == 0 ? 1 : 3, FirstPacketLatencyUs: i == 0 ? 14.5 : 2.25,
+            ConntrackEntries: 1_204, IpvsConnections: i == 0 ? null : 1_180, RequestsPerBackend: new Dictionary<string, long>(), History: [])).ToList();
+        return new RoomSnapshot(version, generation, status, null, RoomSettings.Default, 12.5, 1, 4_000, [],
+            [.. paths.Select(p => p.Layout)], lanes);
+    }
+
+    private IRenderedComponent<Compare> RenderAt(string uri)
+    {
+        Services.GetRequiredService<NavigationManager>().NavigateTo(uri);
+        return Render<Compare>();
+    }
+
+    [Fact]
+    public void Open_UrlWithSettings_AppliesThemToTheRoom()
+    {
+        RenderAt("/?modes=ipvs&seed=7&speed=10&scheduler=lc&fwd=dr&rate=50&requests=1&udp=0&scenario=generated&services=10000");
+
+        var applied = Assert.Single(Room.Applied);
+        Assert.Equal(["ipvs"], applied.Modes);
+        Assert.Equal(7, applied.Seed);
+        Assert.Equal(10, applied.Speed);
+        Assert.Equal("lc", applied.Scheduler);
+        Assert.Equal("dr", applied.Forwarding);
+        Assert.Equal(50, applied.Traffic.NewConnectionsPerSecond);
+        Assert.Equal(1, applied.Traffic.RequestsPerConnection);
+        Assert.Equal(0, applied.Traffic.UdpShare);
+        Assert.Equal(10_000, applied.GeneratedServices);
+    }
+
+    [Fact]
+    public void Open_UrlWithUnknownMode_WarnsAndUsesTheDefaultModes()
+    {
+        var page = RenderAt("/?modes=userspace");
+
+        var alert = page.Find("[role=alert]");
+        Assert.Contains("modes \"userspace\"", alert.TextContent, StringComparison.Ordinal);
+        Assert.Equal(LaneOptions.Modes, Assert.Single(Room.Applied).Modes);
+    }
+
+    [Fact]
+    public void Open_ServerFull_SaysSoInsteadOfPanes()
+    {
+        Rooms.RefuseWith = "this server already runs 50 simulations, its limit";
+
+        var page = RenderAt("/");
+
+        Assert.Contains("its limit", page.Find("[role=alert]").TextContent, StringComparison.Ordinal);
+        Assert.Empty(page.FindAll(".pane"));
+    }
+
+    [Fact]
+    public void Snapshot_TwoLanes_ShowsAPanePerModeWithItsCounters()
+    {
+        var page = RenderAt("/");
+
+        Room.Push(Snapshot());
+
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("section.pane").Count));
+        var panes = page.FindAll("section.pane");
+        Assert.Equal("iptables", panes[0].QuerySelector(".pane-title")!.TextContent);
+        Assert.Equal("IPVS (rr, NAT)", panes[1].QuerySelector(".pane-title")!.TextContent);
+        Assert.Contains("812.0", panes[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains("1,180", panes[1].TextContent, StringComparison.Ordinal);
+        Assert.Contains("first packet (modelled)", panes[0].TextContent, StringComparison.Ordinal);
+        // Each pane has the element the animation draws into, numbered as the batches number lanes.
+        Assert.Equal(["0", "1"], page.FindAll(".pane-canvas").Select(c => c.GetAttribute("data-lane")));
+    }
+
+    [Fact]
+    public void Open_Interactive_StartsTheAnimationForItsRoom()
+    {
+        RenderAt("/");
+
+        var create = Assert.Single(JSInterop.Invocations, i => i.Identifier == "create");
+        Assert.Contains(Room.Id, System.Text.Json.JsonSerializer.Serialize(create.Arguments[2]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void PlayButton_PausedRoom_PlaysIt()
+    {
+        var page = RenderAt("/");
+        Room.Push(Snapshot(RoomStatus.Paused));
+        page.WaitForAssertion(() => Assert.False(page.Find(".run-play").HasAttribute("disabled")));
+
+        page.Find(".run-play").Click();
+
+        Assert.Contains("play", Room.Commands);
+    }
+
+    [Fact]
+    public void StepPacket_ShowsThePacketInTheInspectorAndSelectsItInEveryPane()
+    {
+        var page = RenderAt("/");
+        Room.Push(Snapshot());
+        Room.NextStep = PacketRecords.FirstSyn();
+        page.WaitForAssertion(() => Assert.False(page.Find(".run-play").HasAttribute("disabled")));
+
+        page.FindAll("button").First(b => b.TextContent.Contains("Step packet", StringComparison.Ordinal)).Click();
+
+        Assert.Contains("step", Room.Commands);
+        page.WaitForAssertion(() => Assert.Contains($"Packet {Room.NextStep.Id}", page.Find(".packet-inspector").TextContent, StringComparison.Ordinal));
+        var select = _view.Invocations["select"][^1];
+        Assert.Equal(Room.NextStep.Id, select.Arguments[0]);
+    }
+
+    [Fact]
+    public void StepHop_Twice_HoldsThePacketOneHopFurtherInThePanesAndTheInspector()
+    {
+        var page = RenderAt("/");
+        Room.Push(Snapshot());
+        var record = Room.NextStep = PacketRecords.FirstSyn();
+        page.WaitForAssertion(() => Assert.False(page.Find(".run-play").HasAttribute("disabled")));
+        var stepHop = () => page.FindAll("button").First(b => b.TextContent.Contains("Step hop", StringComparison.Ordinal)).Click();
+
+        stepHop();
+        stepHop();
+
+        Assert.Single(Room.Commands, c => c == "step");
+        var hold = _view.Invocations["hold"][^1];
+        Assert.Same(record.Wire, hold.Arguments[0]);
+        Assert.Equal(1, hold.Arguments[1]);
+        // The inspector lights, in each lane, the engine event behind hop 1.
+        var current = page.FindAll(".hop-current");
+        Assert.Equal(2, current.Count);
+        Assert.Equal(record.Wire.Lanes[0]!.Hops[1].E.ToString(System.Globalization.CultureInfo.InvariantCulture), current[0].GetAttribute("data-event"));
+    }
+
+    [Fact]
+    public async Task Shortcut_Space_PlaysAPausedRoom()
+    {
+        var page = RenderAt("/");
+        Room.Push(Snapshot(RoomStatus.Paused));
+        page.WaitForAssertion(() => Assert.False(page.Find(".run-play").HasAttribute("disabled")));
+
+        await page.InvokeAsync(() => page.Instance.OnShortcut("space"));
+
+        Assert.Contains("play", Room.Commands);
+    }
+
+    [Fact]
+    public void Shortcut_QuestionMark_OpensTheHelp()
+    {
+        var page = RenderAt("/");
+
+        page.InvokeAsync(() => page.Instance.OnShortcut("help"));
+
+        page.WaitForAssertion(() => Assert.Contains("step one hop", page.Find(".shortcuts-help").TextContent, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void SeedChange_RestartsTheRoomOnce_AfterTheControlsAreStill()
+    {
+        var page = RenderAt("/");
+        var panel = page.FindComponent<SettingsPanel>();
+
+        page.InvokeAsync(() => panel.Instance.SettingsChanged.InvokeAsync(RoomSettings.Default with { Seed = 2 }));
+        page.InvokeAsync(() => panel.Instance.SettingsChanged.InvokeAsync(RoomSettings.Default with { Seed = 3 }));
+
+        page.WaitForAssertion(() => Assert.Equal(2, Room.Applied.Count), TimeSpan.FromSeconds(5));
+        Assert.Equal(3, Room.Applied[^1].Seed);
+    }
+
+    [Fact]
+    public void SpeedChange_AppliesAtOnceWithoutRestarting()
+    {
+        var page = RenderAt("/");
+        var run = page.FindComponent<RunControls>();
+
+        page.InvokeAsync(() => run.Instance.SpeedChanged.InvokeAsync(100));
+
+        Assert.Equal(2, Room.Applied.Count);
+        Assert.True(Room.Applied[0].SameSimulation(Room.Applied[1]));
+        Assert.Equal(100, Room.Applied[1].Speed);
+    }
+
+    [Fact]
+    public void RuleHopClicked_OpensTheRulesViewAtThatRule()
+    {
+        var record = PacketRecords.FirstSyn();
+        var (run, _) = PacketRecords.Run();
+        var text = ToolTexts.Of(RuleTarget.IptablesSave, Simulation.Netfilter.IptablesSaveWriter.Write(run.Lanes[0].Dataplane.Ruleset));
+        Room.ToolTexts[0] = [text];
+        var page = RenderAt("/");
+        Room.Push(Snapshot());
+        Room.NextStep = record;
+        page.WaitForAssertion(() => Assert.False(page.Find(".run-play").HasAttribute("disabled")));
+        page.FindAll("button").First(b => b.TextContent.Contains("Step packet", StringComparison.Ordinal)).Click();
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll(".packet-inspector .inspector-lane").Count));
+        var matched = record.Lanes[0]!.Events.OfType<RuleMatched>().First(m => m.Chain.StartsWith("KUBE-SEP-", StringComparison.Ordinal));
+
+        page.FindAll(".packet-inspector .inspector-lane")[0].QuerySelectorAll("button.hop-text")
+            .First(b => b.TextContent.Contains(matched.Chain, StringComparison.Ordinal) && b.TextContent.Contains("DNAT", StringComparison.Ordinal)).Click();
+
+        page.WaitForAssertion(() =>
+        {
+            var target = page.Find(".rule-target");
+            Assert.StartsWith($"-A {matched.Chain} ", target.TextContent.TrimStart("0123456789".ToCharArray()), StringComparison.Ordinal);
+            Assert.Contains("DNAT", target.TextContent, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
+    public async Task Dispose_ClosesTheRoom()
+    {
+        RenderAt("/");
+
+        await DisposeComponentsAsync();
+
+        Assert.Equal([Room.Id], Rooms.Closed);
+        Assert.Equal(0, Room.SubscriberCount);
+    }
+
+    [Fact]
+    public void Korean_LabelsTranslated_TechnicalNamesKept()
+    {
+        UseCulture("ko");
+        var page = RenderAt("/");
+        Room.Push(Snapshot());
+
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("section.pane").Count));
+        Assert.Contains("트래픽 경로", page.Find("h1").TextContent, StringComparison.Ordinal);
+        Assert.Contains("규칙 순차 검사", page.Find("section.pane").TextContent, StringComparison.Ordinal);
+        Assert.Contains("IPVS (rr, NAT)", page.Markup, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,42 @@
+using Dashboard.Simulation.Engine;
+using Dashboard.Simulation.Kubernetes;
+using Dashboard.Simulation.Scenarios;
+using Dashboard.Simulation.Traffic;
+using Dashboard.Web.Rooms;
+
+namespace Dashboard.Web.Tests.Components;
+
+/// <summary>
+/// Real packets for component tests: the small scenario's traffic walked by the engine in both modes, as a room would
+/// record them, so the inspector and rules view are tested on what the engine really produces.
+/// </summary>
+public static class PacketRecords
+{
+    public static (ComparisonRun Run, LanePath[] Paths) Run(string forwarding = "nat")
+    {
+        if (!IpvsDirector.TryParseMethod(forwarding, out var method))
+        {
+            throw new ArgumentException($"no forwarding method {forwarding}", nameof(forwarding));
+        }
+        var run = new ComparisonRun(ScenarioCatalog.Load("small"), NodeSettings.Default,
+            [new LaneOptions("iptables"), new LaneOptions("ipvs", "rr", method)],
+            TrafficProfile.Default with { UdpShare = 0, ExternalWeight = 0, PodOnOtherNodeWeight = 0 }, seed: 3);
+        return (run, [.. run.Lanes.Select(LanePath.For)]);
+    }
+
+    /// <summary>The next packet of the run as the room records it.</summary>
+    public static PacketRecord Next(ComparisonRun run, LanePath[] paths)
+    {
+        var packet = run.Step();
+        var lanes = packet.Lanes.Select((r, i) => r is null ? null : paths[i].ToWire(r, packet.FromServer)).ToArray();
+        var wire = new WirePacket(packet.Id, packet.Conversation.Id, packet.At.TotalSeconds, 0, packet.FromServer, "tcp", packet.Flags.ToString(), "pod", lanes);
+        return new PacketRecord(packet.Id, packet, wire, [.. packet.Lanes.Select(r => r is null ? null : TraceRunner.ToView(r))]);
+    }
+
+    /// <summary>The first packet of a TCP connection (a SYN to a ClusterIP from a pod on this node), in both modes.</summary>
+    public static PacketRecord FirstSyn()
+    {
+        var (run, paths) = Run();
+        return Next(run, paths);
+    }
+}

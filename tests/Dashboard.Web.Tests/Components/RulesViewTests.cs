@@ -1,0 +1,75 @@
+using Bunit;
+using Dashboard.Simulation.Engine;
+using Dashboard.Simulation.Ipvs;
+using Dashboard.Web.Components.Controls;
+using Dashboard.Web.Model;
+using Dashboard.Web.Rooms;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Dashboard.Web.Tests.Components;
+
+public sealed class RulesViewTests : DashboardTestContext
+{
+    [Fact]
+    public void LineOf_ScheduledRealServer_FindsItUnderItsOwnVirtualService()
+    {
+        // The same pod can serve a ClusterIP and a NodePort: the line wanted is the one under the service looked up.
+        var text = ToolTexts.Of(RuleTarget.IpvsadmList, string.Join('\n',
+            "IP Virtual Server version 1.2.1 (size=4096)",
+            "Prot LocalAddress:Port Scheduler Flags",
+            "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn",
+            "TCP  192.168.1.10:30080 rr",
+            "  -> 10.244.1.2:8080               Masq    1      0          0",
+            "TCP  10.96.0.30:80 rr",
+            "  -> 10.244.1.2:8080               Masq    1      0          0",
+            ""));
+
+        var line = RulesView.LineOf(text, new RuleTarget(0, RuleTarget.IpvsadmList, Text: "TCP 10.96.0.30:80\n-> 10.244.1.2:8080"));
+
+        Assert.Equal(7, line);
+    }
+
+    [Fact]
+    public void Render_SelectedPacket_LightsEveryRuleItMatchedInIptablesSave()
+    {
+        var (run, paths) = PacketRecords.Run();
+        var record = PacketRecords.Next(run, paths);
+        var room = Services.GetRequiredService<FakeSimulationRooms>().Room;
+        var text = ToolTexts.Of(RuleTarget.IptablesSave, Simulation.Netfilter.IptablesSaveWriter.Write(run.Lanes[0].Dataplane.Ruleset));
+        room.ToolTexts[0] = [text];
+        var snapshot = RoomSnapshot.Empty with { Status = RoomStatus.Paused, Generation = 1, Layouts = [.. paths.Select(p => p.Layout)] };
+
+        var view = Render<RulesView>(p => p.Add(v => v.Room, room).Add(v => v.Snapshot, snapshot).Add(v => v.Selected, record));
+
+        var matched = record.Lanes[0]!.Events.OfType<RuleMatched>().Where(m => m.Table == "nat").ToList();
+        Assert.NotEmpty(matched);
+        view.WaitForAssertion(() => Assert.NotEmpty(view.FindComponent<RulesText>().Instance.Lit!));
+        var lit = view.FindComponent<RulesText>().Instance.Lit!;
+        foreach (var rule in matched)
+        {
+            var line = text.LineOf(rule.Table, rule.Chain, rule.Rule)!.Value;
+            Assert.Contains(line + 1, lit);
+            Assert.StartsWith($"-A {rule.Chain} ", text.Lines[line].Text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Render_IpvsLane_OffersIpvsadmAndIpset()
+    {
+        var (run, paths) = PacketRecords.Run();
+        var room = Services.GetRequiredService<FakeSimulationRooms>().Room;
+        var ipvs = run.Lanes[1].Dataplane.Ipvs!;
+        room.ToolTexts[1] =
+        [
+            ToolTexts.Of(RuleTarget.IptablesSave, Simulation.Netfilter.IptablesSaveWriter.Write(run.Lanes[1].Dataplane.Ruleset)),
+            ToolTexts.Of(RuleTarget.IpvsadmList, IpvsadmFormatter.List(ipvs.Services, ipvs.Connections.Size)),
+        ];
+        var snapshot = RoomSnapshot.Empty with { Status = RoomStatus.Paused, Generation = 1, Layouts = [.. paths.Select(p => p.Layout)] };
+
+        var view = Render<RulesView>(p => p.Add(v => v.Room, room).Add(v => v.Snapshot, snapshot)
+            .Add(v => v.Target, new RuleTarget(1, RuleTarget.IpvsadmList, Text: "TCP 10.96.0.20:80")));
+
+        view.WaitForAssertion(() => Assert.StartsWith("TCP  10.96.0.20:80 rr", view.Find(".rule-target").TextContent.TrimStart("0123456789".ToCharArray()), StringComparison.Ordinal));
+        Assert.Contains("ipvsadm -Ln", view.Markup, StringComparison.Ordinal);
+    }
+}
