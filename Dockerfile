@@ -12,6 +12,10 @@ COPY src/Dashboard.Simulation/Dashboard.Simulation.csproj src/Dashboard.Simulati
 COPY src/Dashboard.Web/Dashboard.Web.csproj src/Dashboard.Web/
 RUN dotnet restore src/Dashboard.Web/Dashboard.Web.csproj
 
+# Browser packages the same way: the lock file alone decides node_modules; the build's npm ci then finds it current.
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 COPY . .
 RUN dotnet publish src/Dashboard.Web/Dashboard.Web.csproj -c Release --no-restore -o /app/publish /p:UseAppHost=false
 
