@@ -3,49 +3,9 @@ using Microsoft.Playwright;
 
 namespace Dashboard.E2E;
 
-public sealed partial class ServicesPageTests(AppFixture app) : IClassFixture<AppFixture>, IAsyncLifetime
+public sealed class ServicesPageTests(AppFixture app) : PageTest(app)
 {
-    private IBrowserContext? _context;
-    private IPage? _page;
-
-    private IPage Page => _page ?? throw new InvalidOperationException("no page");
-
-    public async ValueTask InitializeAsync()
-    {
-        AppFixture.RequireChromium();
-        _context = await app.Browser!.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = app.BaseAddress.ToString(),
-            ViewportSize = new ViewportSize { Width = 1440, Height = 1100 },
-            Locale = "en-US",
-        });
-        _page = await _context.NewPageAsync();
-        _page.SetDefaultTimeout(20_000);
-        Assertions.SetDefaultExpectTimeout(20_000);
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        if (_context is not null)
-        {
-            await _context.DisposeAsync();
-        }
-    }
-
-    /// <summary>Opens the page and waits until Blazor's circuit owns it: clicks before that would go nowhere.</summary>
-    private async Task OpenAsync(string path = "/services")
-    {
-        await Page.GotoAsync(path);
-        await Assertions.Expect(Page.Locator("[data-interactive=true]")).ToHaveCountAsync(1);
-    }
-
-    private async Task ScreenshotAsync(string name)
-    {
-        // Park the mouse so no tooltip of the last click covers the picture.
-        await Page.Mouse.MoveAsync(1, 300);
-        await Page.WaitForTimeoutAsync(300);
-        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppFixture.ScreenshotDirectory, name), FullPage = true });
-    }
+    private Task OpenAsync() => OpenAsync("/services");
 
     [Fact]
     public async Task Open_DefaultScenario_ShowsServicesTableAndRules()
@@ -130,18 +90,4 @@ public sealed partial class ServicesPageTests(AppFixture app) : IClassFixture<Ap
         Assert.InRange(await rules.Locator(".rule-line").CountAsync(), 1, 1_000);
         await ScreenshotAsync("services-50k.png");
     }
-
-    private Task<string> BackgroundAsync() =>
-        Page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor");
-
-    private static double Luminance(string cssColor)
-    {
-        var match = RgbPattern().Match(cssColor);
-        Assert.True(match.Success, $"not an rgb() colour: {cssColor}");
-        double Channel(int i) => double.Parse(match.Groups[i].Value, System.Globalization.CultureInfo.InvariantCulture) / 255;
-        return (0.2126 * Channel(1)) + (0.7152 * Channel(2)) + (0.0722 * Channel(3));
-    }
-
-    [GeneratedRegex(@"rgba?\((\d+),\s*(\d+),\s*(\d+)")]
-    private static partial Regex RgbPattern();
 }

@@ -116,11 +116,13 @@ public partial class PathPanes : IAsyncDisposable
         ["sampled"] = L["AnimSampled"],
         ["skipped"] = L["AnimSkipped"],
         ["modelled"] = L["AnimModelled"],
-        ["clients"] = L["AnimClients"],
-        ["pods"] = L["AnimPods"],
-        ["waiting"] = L["AnimWaiting"],
-        ["paused"] = L["AnimPaused"],
+        ["rules"] = L["AnimRules"],
+        ["buckets"] = L["AnimBuckets"],
+        ["node"] = L["AnimNode"],
+        ["hop"] = L["AnimHop"],
         ["connecting"] = L["AnimConnecting"],
+        ["reconnecting"] = L["AnimReconnecting"],
+        ["disconnected"] = L["AnimDisconnected"],
     };
 
     /// <summary>A pane as a PNG data URL (title included), or null when the animation is not running.</summary>

@@ -1,0 +1,165 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+
+namespace Dashboard.E2E;
+
+/// <summary>The compare page in a real Chromium against the real app: its room, hub, animation module and Blazor circuit.</summary>
+public sealed class ComparePageTests(AppFixture app) : PageTest(app)
+{
+    private ILocator Pane(string title) => Page.GetByRole(AriaRole.Region, new() { Name = $"{title} pane", Exact = true });
+
+    private Task<JsonElement> StatsAsync() => Page.EvaluateAsync<JsonElement>("() => globalThis.dashboardAnimation.stats()");
+
+    [Fact]
+    public async Task Play_SmallScenarioInEveryMode_PacketsMoveInEveryPane()
+    {
+        await OpenAsync("/");
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "Traffic paths: kube-proxy modes side by side", Level = 1 })).ToBeVisibleAsync();
+        var panes = new[] { Pane("iptables"), Pane("IPVS (rr, NAT)") };
+        foreach (var pane in panes)
+        {
+            await Assertions.Expect(pane).ToBeVisibleAsync();
+        }
+
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Play", Exact = true }).ClickAsync();
+
+        await Page.WaitForFunctionAsync("() => globalThis.dashboardAnimation && globalThis.dashboardAnimation.stats().drawn >= 10");
+        foreach (var pane in panes)
+        {
+            var canvas = pane.Locator("canvas");
+            var before = await canvas.ScreenshotAsync();
+            await Page.WaitForTimeoutAsync(400);
+            var after = await canvas.ScreenshotAsync();
+            Assert.False(before.AsSpan().SequenceEqual(after), "the pane's canvas did not change while playing");
+        }
+        // The counters under the panes count what the engine did, drawn or not.
+        await Assertions.Expect(panes[0]).ToContainTextAsync(new Regex(@"new connections\s*[1-9]"));
+        await Assertions.Expect(panes[1]).ToContainTextAsync(new Regex(@"IPVS connections\s*[0-9]"));
+
+        await Page.WaitForTimeoutAsync(1_500);
+        await ScreenshotAsync("compare-en.png");
+        File.Copy(Path.Combine(AppFixture.ScreenshotDirectory, "compare-en.png"), Path.Combine(Directory.CreateDirectory(Path.Combine(AppFixture.RepositoryRoot(), "docs")).FullName, "screenshot.png"), overwrite: true);
+    }
+
+    [Fact]
+    public async Task StepHop_ToTheServicesWalk_InspectorShowsTheRuleAndTheRulesViewFindsIt()
+    {
+        await OpenAsync("/?udp=0&clients=1,0,0");
+        var stepHop = Page.GetByRole(AriaRole.Button, new() { Name = "Step hop", Exact = true });
+        await Assertions.Expect(stepHop).ToBeEnabledAsync();
+
+        // PREROUTING, conntrack's miss, the jump to KUBE-SERVICES, then the walk of KUBE-SERVICES.
+        for (var i = 0; i < 4; i++)
+        {
+            await stepHop.ClickAsync();
+        }
+
+        var iptables = Page.GetByRole(AriaRole.Region, new() { Name = "iptables", Exact = true });
+        await Assertions.Expect(iptables.Locator(".hop-current")).ToContainTextAsync("nat KUBE-SERVICES: rules 1-");
+        await Assertions.Expect(iptables.Locator(".hop-current")).ToContainTextAsync("rules walked");
+        await ScreenshotAsync("compare-step-hop.png");
+
+        var dnat = iptables.GetByRole(AriaRole.Button, new() { NameRegex = new Regex("-j DNAT --to-destination") });
+        var ruleText = Regex.Match(await dnat.InnerTextAsync(), @"-A KUBE-SEP-\S+ .*-j DNAT --to-destination \S+").Value;
+        await dnat.ClickAsync();
+
+        var rules = Page.GetByRole(AriaRole.Region, new() { Name = "iptables-save output" });
+        await Assertions.Expect(rules.Locator(".rule-target")).ToContainTextAsync(ruleText);
+        await ScreenshotAsync("compare-rule-target.png");
+    }
+
+    [Fact]
+    public async Task SwitchToKorean_TranslatesThePageAndKeepsChainNames()
+    {
+        await OpenAsync("/");
+
+        await Page.GetByRole(AriaRole.Button, new() { Name = "KO", Exact = true }).ClickAsync();
+
+        await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "트래픽 경로: kube-proxy 모드 나란히 보기", Level = 1 })).ToBeVisibleAsync();
+        await Assertions.Expect(Page.Locator("[data-interactive=true]")).ToHaveCountAsync(1);
+        await Assertions.Expect(Page.GetByRole(AriaRole.Button, new() { Name = "재생", Exact = true })).ToBeVisibleAsync();
+        await Assertions.Expect(Page.GetByRole(AriaRole.Region, new() { Name = "iptables 창", Exact = true })).ToContainTextAsync("규칙 순차 검사");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "홉 한 단계", Exact = true }).ClickAsync();
+        await Assertions.Expect(Page.Locator(".packet-inspector")).ToContainTextAsync("PREROUTING");
+        await ScreenshotAsync("compare-ko.png");
+    }
+
+    [Fact]
+    public async Task SwitchToDarkMode_DarkensPageAndCanvas()
+    {
+        await OpenAsync("/");
+        var before = await BackgroundAsync();
+
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Switch to dark mode" }).ClickAsync();
+
+        await Assertions.Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Switch to light mode" })).ToBeVisibleAsync();
+        var after = await BackgroundAsync();
+        Assert.True(Luminance(after) < Luminance(before), $"background {before} -> {after}");
+        // The animation redraws its static layout in the dark palette: the canvas's background is dark too.
+        await Page.WaitForFunctionAsync("""
+            () => {
+                const c = document.querySelector('.pane-canvas canvas');
+                if (!c) return false;
+                const [r, g, b] = c.getContext('2d').getImageData(Math.round(c.width * 0.04), Math.round(c.height / 2), 1, 1).data;
+                return 0.2126 * r + 0.7152 * g + 0.0722 * b < 80;
+            }
+            """);
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Play", Exact = true }).ClickAsync();
+        await Page.WaitForFunctionAsync("() => globalThis.dashboardAnimation.stats().drawn >= 5");
+        await ScreenshotAsync("compare-dark.png");
+    }
+
+    [Fact]
+    public async Task ProjectorMode_EnlargesTypeAndIsKeptInTheUrl()
+    {
+        await OpenAsync("/");
+
+        await Page.GetByLabel("Projector mode").CheckAsync();
+
+        await Page.WaitForFunctionAsync("() => getComputedStyle(document.documentElement).fontSize === '22px'");
+        await Page.WaitForURLAsync(new Regex("projector=1"));
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Play", Exact = true }).ClickAsync();
+        await Page.WaitForFunctionAsync("() => globalThis.dashboardAnimation.stats().drawn >= 5");
+        await ScreenshotAsync("compare-projector.png");
+    }
+
+    [Fact]
+    public async Task Url_WithSettings_RestoresTheViewAndFollowsChanges()
+    {
+        await OpenAsync("/?modes=ipvs&scheduler=lc&fwd=tun&seed=5&speed=10");
+
+        await Assertions.Expect(Pane("IPVS (lc, TUN)")).ToBeVisibleAsync();
+        await Assertions.Expect(Page.Locator("section.pane")).ToHaveCountAsync(1);
+        await Assertions.Expect(Page.GetByText("Speed of virtual time: 10×")).ToBeVisibleAsync();
+        await Assertions.Expect(Page.GetByLabel("Seed")).ToHaveValueAsync("5");
+
+        var seed = Page.GetByLabel("Seed");
+        await seed.FillAsync("9");
+        await seed.PressAsync("Tab");
+
+        await Page.WaitForURLAsync(new Regex("seed=9"));
+        Assert.Contains("scheduler=lc", Page.Url, StringComparison.Ordinal);
+        Assert.Contains("fwd=tun", Page.Url, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Export_TraceAsJsonAndPaneAsPng_DownloadWhatTheInspectorShows()
+    {
+        await OpenAsync("/");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Step packet", Exact = true }).ClickAsync();
+        await Assertions.Expect(Page.Locator(".packet-inspector")).ToContainTextAsync("Packet 1");
+
+        var download = await Page.RunAndWaitForDownloadAsync(() => Page.GetByRole(AriaRole.Button, new() { Name = "Export trace as JSON" }).ClickAsync());
+        using var json = JsonDocument.Parse(await File.ReadAllTextAsync(await download.PathAsync(), TestContext.Current.CancellationToken));
+        Assert.Equal(1, json.RootElement.GetProperty("packet").GetInt64());
+        var lanes = json.RootElement.GetProperty("lanes");
+        Assert.Equal(2, lanes.GetArrayLength());
+        Assert.Equal("PREROUTING", lanes[0].GetProperty("trace").GetProperty("trace")[0].GetProperty("chain").GetString());
+
+        var png = await Page.RunAndWaitForDownloadAsync(() => Page.GetByRole(AriaRole.Button, new() { Name = "Save the iptables pane as PNG" }).ClickAsync());
+        var bytes = await File.ReadAllBytesAsync(await png.PathAsync(), TestContext.Current.CancellationToken);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], bytes[..4]);
+        Assert.EndsWith(".png", png.SuggestedFilename, StringComparison.Ordinal);
+    }
+}
