@@ -181,12 +181,15 @@ class CompareView {
         const dt = this.lastBatchAt ? Math.min(250, now - this.lastBatchAt) : BATCH_SPREAD_MS;
         this.lastBatchAt = now;
         this.quota = Math.min(this.quota + rate * dt / 1000, Math.max(1, rate * 0.25));
-        let k = Math.min(packets.length, Math.floor(this.quota), budget - this.activePackets);
+        // While the screen has room, every packet is drawn; the rate quota only spreads the sample once it is full.
+        let k = this.activePackets + packets.length <= budget
+            ? packets.length
+            : Math.min(packets.length, Math.floor(this.quota), budget - this.activePackets);
         if (this.held) {
             k = 0;
         }
         k = Math.max(0, k);
-        this.quota -= k;
+        this.quota = Math.max(0, this.quota - k);
         for (let j = 0; j < k; j++) {
             const packet = packets[Math.floor((j + 0.5) * packets.length / k)];
             this.admit(packet, now + j * BATCH_SPREAD_MS / k);

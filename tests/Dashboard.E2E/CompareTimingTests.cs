@@ -1,0 +1,147 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Playwright;
+
+namespace Dashboard.E2E;
+
+/// <summary>
+/// The dashboard's own speed, measured in Chromium with the server beside it on the same two cores: frame times with
+/// about 200 packets on screen, packet-to-screen latency, and frame times while scrolling 50,000 services' rules.
+/// The figures are written to timings.json beside the screenshots and into README by hand; the assertions only
+/// catch a broken page (bounds many times the targets), because this machine is shared and noisy.
+/// </summary>
+public sealed class CompareTimingTests(AppFixture app) : PageTest(app)
+{
+    [Fact]
+    public async Task Animation_About200PacketsOnScreen_FrameTimesAndLatency()
+    {
+        await OpenAsync("/?rate=200&requests=3");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Play", Exact = true }).ClickAsync();
+        await Page.WaitForFunctionAsync("() => globalThis.dashboardAnimation && globalThis.dashboardAnimation.stats().onScreen >= 150");
+
+        await Page.EvaluateAsync("() => globalThis.dashboardAnimation.resetStats()");
+        var onScreen = new List<int>();
+        for (var i = 0; i < 10; i++)
+        {
+            await Page.WaitForTimeoutAsync(1_000);
+            onScreen.Add(await Page.EvaluateAsync<int>("() => globalThis.dashboardAnimation.stats().onScreen"));
+        }
+        var stats = await Page.EvaluateAsync<JsonElement>("() => globalThis.dashboardAnimation.stats()");
+        await ScreenshotAsync("compare-busy.png");
+
+        var frameMedian = stats.GetProperty("frameMedianMs").GetDouble();
+        var frameP95 = stats.GetProperty("frameP95Ms").GetDouble();
+        var latencyP95 = stats.GetProperty("latencyP95Ms").GetDouble();
+        Timings.Record("animation", new
+        {
+            packetsOnScreenMedian = Median(onScreen),
+            frames = stats.GetProperty("frames").GetInt32(),
+            frameMedianMs = frameMedian,
+            frameP95Ms = frameP95,
+            frameWorkMedianMs = stats.GetProperty("frameWorkMedianMs").GetDouble(),
+            frameWorkP95Ms = stats.GetProperty("frameWorkP95Ms").GetDouble(),
+            latencyMedianMs = stats.GetProperty("latencyMedianMs").GetDouble(),
+            latencyP95Ms = latencyP95,
+            latencyCount = stats.GetProperty("latencyCount").GetInt32(),
+            sampledOut = stats.GetProperty("sampledOut").GetInt64(),
+        });
+        Assert.True(Median(onScreen) >= 150, $"only {Median(onScreen)} packets on screen");
+        Assert.True(stats.GetProperty("frames").GetInt32() >= 100, "fewer than 100 frames in 10 s");
+        Assert.True(frameP95 < 100, $"frame p95 {frameP95} ms");
+        Assert.True(latencyP95 < 2_000, $"packet-to-screen p95 {latencyP95} ms");
+        // More was simulated than drawn, and the pane says so.
+        Assert.True(stats.GetProperty("sampledOut").GetInt64() > 0);
+        await Assertions.Expect(Page.Locator(".compare-anim-status").First).ToContainTextAsync("drawing");
+    }
+
+    [Fact]
+    public async Task RulesView_50000Services_ScrollsThroughFrameByFrame()
+    {
+        var built = Stopwatch.StartNew();
+        await OpenAsync("/?scenario=generated&services=50000&modes=iptables");
+        await Assertions.Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Play", Exact = true })).ToBeEnabledAsync(new() { Timeout = 180_000 });
+        var buildSeconds = built.Elapsed.TotalSeconds;
+
+        await Page.GetByRole(AriaRole.Tab, new() { Name = "Rules" }).ClickAsync();
+        var rules = Page.GetByRole(AriaRole.Region, new() { Name = "iptables-save output" });
+        await Assertions.Expect(rules.Locator(".rule-line").First).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        var lines = await Page.EvaluateAsync<int>("() => document.querySelector('.rules-text').scrollHeight / 20");
+
+        // A scripted scroll: 600 frames, each moving the view on by 1/600 of the text, timed with requestAnimationFrame.
+        var frames = await rules.EvaluateAsync<JsonElement>("""
+            el => new Promise(resolve => {
+                const deltas = [];
+                const steps = 600;
+                const stride = (el.scrollHeight - el.clientHeight) / steps;
+                let last = performance.now(), i = 0;
+                const tick = now => {
+                    deltas.push(now - last);
+                    last = now;
+                    el.scrollTop = ++i * stride;
+                    if (i < steps) requestAnimationFrame(tick); else resolve(deltas.slice(1));
+                };
+                requestAnimationFrame(tick);
+            })
+            """);
+        var deltas = frames.EnumerateArray().Select(d => d.GetDouble()).Order().ToArray();
+        await Assertions.Expect(rules.Locator(".rule-line").Last).ToContainTextAsync("COMMIT");
+        await ScreenshotAsync("compare-rules-50k.png");
+
+        var p95 = deltas[(int)(deltas.Length * 0.95)];
+        Timings.Record("rulesScroll50k", new
+        {
+            roomBuildSeconds = Math.Round(buildSeconds, 1),
+            lines,
+            frames = deltas.Length,
+            frameMedianMs = Math.Round(deltas[deltas.Length / 2], 1),
+            frameP95Ms = Math.Round(p95, 1),
+            domLines = await rules.Locator(".rule-line").CountAsync(),
+        });
+        Assert.True(lines > 500_000, $"{lines} lines");
+        Assert.InRange(await rules.Locator(".rule-line").CountAsync(), 1, 1_000);
+        Assert.True(p95 < 100, $"scroll frame p95 {p95} ms");
+    }
+
+    private static double Median(List<int> values) => values.Order().ElementAt(values.Count / 2);
+}
+
+/// <summary>A cold start: this class has its own app, and its one test is that app's first page load.</summary>
+public sealed class ColdStartTests(AppFixture app) : PageTest(app)
+{
+    [Fact]
+    public async Task FirstLoad_ComparePage_IsInteractiveAndReady()
+    {
+        var clock = Stopwatch.StartNew();
+        await Page.GotoAsync("/");
+        await Assertions.Expect(Page.Locator("[data-interactive=true]")).ToHaveCountAsync(1);
+        var interactive = clock.Elapsed.TotalMilliseconds;
+        await Assertions.Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Play", Exact = true })).ToBeEnabledAsync();
+        var ready = clock.Elapsed.TotalMilliseconds;
+
+        Timings.Record("coldStart", new { interactiveMs = Math.Round(interactive), roomReadyMs = Math.Round(ready) });
+        Assert.True(interactive < 30_000, $"interactive after {interactive} ms");
+    }
+}
+
+/// <summary>Collects the measured figures in screenshots/timings.json (one key per measurement) and the test output.</summary>
+internal static class Timings
+{
+    private static readonly Lock Gate = new();
+    private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
+
+    public static void Record(string name, object figures)
+    {
+        var json = JsonSerializer.Serialize(figures);
+        TestContext.Current.SendDiagnosticMessage($"{name}: {json}");
+        Console.WriteLine($"timings {name}: {json}");
+        lock (Gate)
+        {
+            var path = Path.Combine(AppFixture.ScreenshotDirectory, "timings.json");
+            var all = File.Exists(path)
+                ? JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(File.ReadAllText(path)) ?? []
+                : [];
+            all[name] = JsonSerializer.SerializeToElement(figures);
+            File.WriteAllText(path, JsonSerializer.Serialize(all, Indented));
+        }
+    }
+}
