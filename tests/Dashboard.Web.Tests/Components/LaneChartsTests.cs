@@ -53,7 +53,8 @@ public sealed class LaneChartsTests : DashboardTestContext
         Assert.Equal(
             ["Table entries over virtual time", "Rules evaluated per new connection", "Modelled first-packet latency (µs)", "Requests per backend"],
             names);
-        Assert.Contains("Virtual time (s)", Figure(charts, "Table entries over virtual time").TextContent, StringComparison.Ordinal);
+        Assert.Contains("1.0 s", Figure(charts, "Table entries over virtual time").TextContent, StringComparison.Ordinal);
+        Assert.Contains("Entries", Figure(charts, "Table entries over virtual time").TextContent, StringComparison.Ordinal);
         Assert.Contains("Modelled latency (µs)", Figure(charts, "Modelled first-packet latency (µs)").TextContent, StringComparison.Ordinal);
     }
 
@@ -106,7 +107,7 @@ public sealed class LaneChartsTests : DashboardTestContext
         var charts = RenderCharts(TwoLanes());
 
         Assert.Contains("모델링된 연결의 첫 패킷 지연 시간 (µs)", charts.Markup, StringComparison.Ordinal);
-        Assert.Contains("가상 시간 (초)", charts.Markup, StringComparison.Ordinal);
+        Assert.Contains("1.0초", charts.Markup, StringComparison.Ordinal);
         Assert.Contains("iptables: conntrack", charts.Markup, StringComparison.Ordinal);
         Assert.Contains("IPVS (rr, NAT): IPVS 연결", charts.Markup, StringComparison.Ordinal);
     }
@@ -169,7 +170,7 @@ public sealed class LaneChartsTests : DashboardTestContext
         Assert.Equal(LaneCharts.MaxPoints, points.Count);
         Assert.All(points, p => Assert.Equal(10.0, p.Y));
         // Virtual seconds under a few points only, so the labels never overlap.
-        Assert.Equal(["1", "21", "41", "61", "81", "101"], chart.ChartLabels.Where(l => l.Length > 0));
+        Assert.Equal(["1 s", "21 s", "41 s", "61 s", "81 s", "101 s"], chart.ChartLabels.Where(l => l.Length > 0));
     }
 
     [Theory]

@@ -88,7 +88,7 @@ public partial class LaneCharts
         {
             var groups = Groups(length);
             var times = lanes.First(lane => lane.History.Count == length).History;
-            TimeAxis = TimeLabelsFor(groups, times);
+            TimeAxis = TimeLabelsFor(groups, times, L["ChartsSecondsTick"]);
             BuildLineCharts(lanes, groups);
         }
         if (HasBackends)
@@ -143,7 +143,6 @@ public partial class LaneCharts
         BackendOptions = new BarChartOptions
         {
             ChartPalette = [.. lanes.Select(lane => lane.Colour)],
-            XAxisTitle = L["ChartsBackendsXAxis"],
             YAxisTitle = L["ChartsBackendsYAxis"],
             YAxisTicks = NiceStep(max),
             MaxNumYAxisTicks = 8,
@@ -161,7 +160,6 @@ public partial class LaneCharts
     private LineChartOptions LineOptions(string[] palette, List<ChartSeries<double>> series, string yTitle, string yFormat) => new()
     {
         ChartPalette = palette,
-        XAxisTitle = L["ChartsTimeAxis"],
         YAxisTitle = yTitle,
         YAxisFormat = yFormat,
         YAxisTicks = NiceStep(series.SelectMany(s => s.Data.Points).Where(p => p.HasValue).Select(p => p.Y).DefaultIfEmpty(0).Max()),
@@ -229,7 +227,11 @@ public partial class LaneCharts
         Points(history, groups, s => (double?)value(s), average);
 
     /// <summary>Virtual seconds under about <see cref="TimeLabels"/> points; the others stay blank so labels never collide.</summary>
-    private static string[] TimeLabelsFor((int Start, int End)[] groups, IReadOnlyList<LaneSample> times)
+    /// <remarks>
+    /// The unit is on every label rather than in the chart's X-axis title, which MudBlazor draws above the plot where
+    /// it reads as a subtitle.
+    /// </remarks>
+    private static string[] TimeLabelsFor((int Start, int End)[] groups, IReadOnlyList<LaneSample> times, LocalizedString tick)
     {
         var every = Math.Max(1, (int)Math.Ceiling(groups.Length / (double)TimeLabels));
         var span = times[^1].VirtualTimeS - times[0].VirtualTimeS;
@@ -237,7 +239,9 @@ public partial class LaneCharts
         var labels = new string[groups.Length];
         for (var g = 0; g < groups.Length; g++)
         {
-            labels[g] = g % every == 0 ? times[groups[g].End - 1].VirtualTimeS.ToString(format, CultureInfo.CurrentCulture) : "";
+            labels[g] = g % every == 0
+                ? string.Format(CultureInfo.CurrentCulture, tick.Value, times[groups[g].End - 1].VirtualTimeS.ToString(format, CultureInfo.CurrentCulture))
+                : "";
         }
         return labels;
     }

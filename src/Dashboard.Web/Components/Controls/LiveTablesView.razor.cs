@@ -108,6 +108,9 @@ public partial class LiveTablesView
 
     private static string LaneStyle(LaneSnapshot lane) => $"--lane-colour: {lane.Colour}";
 
+    /// <summary>"1 entry", "2 entries": resx has no plural rules, so English needs a key for the singular.</summary>
+    private string Entries(string many, string one, int count) => L[count == 1 ? one : many, Count(count)];
+
     private static string Count(int value) => value.ToString("N0", CultureInfo.CurrentCulture);
 
     /// <summary>
@@ -137,7 +140,7 @@ public partial class LiveTablesView
     }
 
     /// <summary>The legend's ranges as text, so the scale reads without telling shades apart.</summary>
-    private static IEnumerable<(int Shade, string Range)> Legend(int[] bounds)
+    private static IEnumerable<(int Shade, string Range, bool One)> Legend(int[] bounds)
     {
         var low = 1;
         for (var k = 0; k < bounds.Length; k++)
@@ -146,7 +149,7 @@ public partial class LiveTablesView
             {
                 continue;
             }
-            yield return (k + 1, bounds[k] == low ? Count(low) : $"{Count(low)}–{Count(bounds[k])}");
+            yield return (k + 1, bounds[k] == low ? Count(low) : $"{Count(low)}–{Count(bounds[k])}", bounds[k] == 1);
             low = bounds[k] + 1;
         }
     }
@@ -165,7 +168,7 @@ public partial class LiveTablesView
             var first = (int)Math.Ceiling(i * perCell);
             var last = (int)Math.Ceiling((i + 1) * perCell) - 1;
             var buckets = first == last ? Count(first) : $"{Count(first)}–{Count(last)}";
-            var title = L["TablesCellTitle", buckets, Count(cell)].Value;
+            var title = L[cell == 1 ? "TablesCellTitleOne" : "TablesCellTitle", buckets, Count(cell)].Value;
             html.Append("<span class=\"heat-cell shade-").Append(cell == 0 ? 0 : ShadeOf(cell, bounds))
                 .Append("\" title=\"").Append(System.Net.WebUtility.HtmlEncode(title)).Append("\"></span>");
         }
