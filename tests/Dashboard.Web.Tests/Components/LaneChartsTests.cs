@@ -122,15 +122,47 @@ public sealed class LaneChartsTests : DashboardTestContext
     }
 
     [Fact]
-    public void Render_ManyBackends_PutsOthersLastAndBusiestFirst()
+    public void Render_ManyBackends_DrawsTheBusiestAndSaysWhatTheRestReceived()
     {
-        var backends = new Dictionary<string, long> { ["(others)"] = 50, ["10.244.9.9:8080"] = 3, ["10.244.1.1:8080"] = 9 };
+        var backends = Enumerable.Range(1, 14).ToDictionary(i => $"10.244.0.{i}:8080", i => (long)i);
+        backends["(others)"] = 500;
 
         var charts = RenderCharts(Snapshot(1, IptablesLane(IptablesHistory, backends)));
 
         var chart = charts.FindComponents<MudChart<double>>()[3].Instance;
-        Assert.Equal(["10.244.1.1:8080", "10.244.9.9:8080", "(others)"], chart.ChartLabels);
-        Assert.Equal([9.0, 3.0, 50.0], chart.ChartSeries[0].Data.Values);
+        Assert.Equal(LaneCharts.MaxBars, chart.ChartLabels.Length);
+        Assert.Equal("10.244.0.14:8080", chart.ChartLabels[0]);
+        Assert.Equal(14.0, chart.ChartSeries[0].Data.Values[0]);
+        Assert.DoesNotContain("(others)", chart.ChartLabels);
+        // Backends 1 and 2 are not bars: 1 + 2 + 500.
+        Assert.Equal("Only the 12 busiest backends are drawn; the others received, per lane: iptables 503 requests.",
+            charts.Find(".backends-rest").TextContent);
+    }
+
+    [Fact]
+    public void Render_BackendOnlyInOneLanesTop_IsNotDrawnAsZeroForTheOther()
+    {
+        // IPVS folded 10.244.0.2 into its "(others)": its count there is unknown, so it gets no bar at all.
+        var iptables = new Dictionary<string, long> { ["10.244.0.1:8080"] = 5, ["10.244.0.2:8080"] = 9, ["(others)"] = 100 };
+        var ipvs = new Dictionary<string, long> { ["10.244.0.1:8080"] = 6, ["10.244.0.3:8080"] = 8, ["(others)"] = 100 };
+
+        var charts = RenderCharts(Snapshot(1, IptablesLane(IptablesHistory, iptables), IpvsLane(IpvsHistory, ipvs)));
+
+        var chart = charts.FindComponents<MudChart<double>>()[3].Instance;
+        Assert.Equal(["10.244.0.1:8080"], chart.ChartLabels);
+        Assert.Contains("iptables 109 · IPVS (rr, NAT) 108", charts.Find(".backends-rest").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_FewBackends_DrawsEveryOneWithoutRestNote()
+    {
+        var charts = RenderCharts(TwoLanes());
+
+        var chart = charts.FindComponents<MudChart<double>>()[3].Instance;
+        Assert.Equal(["10.244.1.2:8080", "10.244.2.3:8080"], chart.ChartLabels);
+        Assert.Equal([7.0, 5.0], chart.ChartSeries[0].Data.Values);
+        Assert.Equal([6.0, 6.0], chart.ChartSeries[1].Data.Values);
+        Assert.Empty(charts.FindAll(".backends-rest"));
     }
 
     [Fact]

@@ -130,15 +130,25 @@ public partial class LaneCharts
 
     private void BuildBackendChart(IReadOnlyList<LaneSnapshot> lanes)
     {
-        // Busiest first, "(others)" (the room's sum of the rest) last; a backend one lane never chose is a 0 bar.
-        Backends = [.. lanes.SelectMany(lane => lane.RequestsPerBackend)
+        // The busiest backends as bars, a backend one lane never chose as a 0 bar. The rest (and the room's own
+        // "(others)" sum) go into a sentence: at thousands of services they outweigh any single bar many times over,
+        // and one giant bar would flatten the comparison the chart is for.
+        // A lane with an "(others)" sum only names its own busiest backends: one missing there is unknown, not 0, so
+        // a bar is drawn only for a backend whose count every lane knows.
+        var busiest = lanes.SelectMany(lane => lane.RequestsPerBackend)
+            .Where(pair => pair.Key != OthersKey && lanes.All(lane => Knows(lane, pair.Key)))
             .GroupBy(pair => pair.Key, StringComparer.Ordinal)
-            .OrderBy(group => group.Key == OthersKey)
-            .ThenByDescending(group => group.Sum(pair => pair.Value))
+            .OrderByDescending(group => group.Sum(pair => pair.Value))
             .ThenBy(group => group.Key, StringComparer.Ordinal)
-            .Select(group => group.Key)];
+            .Select(group => group.Key)
+            .Take(MaxBars)
+            .ToArray();
         BackendSeries = [.. lanes.Select(lane => Series(lane.Title,
-            Backends.Select(backend => (double?)lane.RequestsPerBackend.GetValueOrDefault(backend)).ToList()))];
+            busiest.Select(backend => (double?)lane.RequestsPerBackend.GetValueOrDefault(backend)).ToList()))];
+        var rest = lanes.Select(lane => (lane.Title, Requests: lane.RequestsPerBackend.Where(pair => !busiest.Contains(pair.Key)).Sum(pair => pair.Value))).ToList();
+        BackendsRest = rest.Any(r => r.Requests > 0)
+            ? L["ChartsBackendsRest", busiest.Length, string.Join(" · ", rest.Select(r => $"{r.Title} {r.Requests.ToString("N0", CultureInfo.CurrentCulture)}"))].Value
+            : null;
         var max = BackendSeries.SelectMany(s => s.Data.Points).Select(p => p.Y).DefaultIfEmpty(0).Max();
         BackendOptions = new BarChartOptions
         {
@@ -148,11 +158,20 @@ public partial class LaneCharts
             MaxNumYAxisTicks = 8,
             YAxisFormat = "N0",
             // Backend addresses are wide: tilted they fit under their bars.
-            XAxisLabelRotation = Backends.Length > 6 ? 40 : 0,
+            XAxisLabelRotation = busiest.Length > 6 ? 40 : 0,
         };
         // The chart writes axis labels into SVG markup as they are.
-        Backends = [.. Backends.Select(backend => WebUtility.HtmlEncode(backend == OthersKey ? L["ChartsOthers"].Value : backend))];
+        Backends = [.. busiest.Select(backend => WebUtility.HtmlEncode(backend))];
     }
+
+    private static bool Knows(LaneSnapshot lane, string backend) =>
+        lane.RequestsPerBackend.ContainsKey(backend) || !lane.RequestsPerBackend.ContainsKey(OthersKey);
+
+    /// <summary>Bars in the backend chart: more would not leave room for their labels.</summary>
+    public const int MaxBars = 12;
+
+    /// <summary>What the backend chart leaves out, per lane; null when every backend is a bar.</summary>
+    private string? BackendsRest { get; set; }
 
     /// <summary>The key the room sums the less busy backends under (SimulationRoom.TopBackends).</summary>
     public const string OthersKey = "(others)";
