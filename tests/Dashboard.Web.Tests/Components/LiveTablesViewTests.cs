@@ -1,0 +1,231 @@
+using Bunit;
+using Dashboard.Web.Components.Controls;
+using Dashboard.Web.Rooms;
+using static Dashboard.Web.Tests.Components.LaneFixtures;
+
+namespace Dashboard.Web.Tests.Components;
+
+public sealed class LiveTablesViewTests : DashboardTestContext
+{
+    private const string ConntrackLine1 =
+        "tcp      6 86397 ESTABLISHED src=10.0.0.5 dst=10.96.0.20 sport=40001 dport=80 src=10.244.1.2 dst=10.0.0.5 sport=8080 dport=40001 [ASSURED] mark=0 use=1";
+    private const string ConntrackLine2 =
+        "udp      17 28 src=10.0.0.6 dst=10.96.0.10 sport=5353 dport=53 src=10.244.2.3 dst=10.0.0.6 sport=53 dport=5353 mark=0 use=1";
+    private const string IpvsLine =
+        "TCP 14:57  ESTABLISHED 10.0.0.5:40001      10.96.0.20:80      10.244.1.2:8080";
+
+    private readonly CountingRoom _room = new();
+
+    private static readonly RoomSnapshot TwoLanes = Snapshot(1, IptablesLane([]), IpvsLane([]));
+
+    private static LiveTables IptablesTables(int total = 2, IReadOnlyList<BucketHeat>? heat = null) =>
+        new(1, [ConntrackLine1, ConntrackLine2], total, null, 0, heat ?? [new BucketHeat("conntrack", 4096, new int[256], 0, 0)]);
+
+    private static LiveTables IpvsTables() =>
+        new(1, [ConntrackLine1], 1,
+            ["IPVS connection entries", "pro expire state       source             virtual            destination", IpvsLine], 1,
+            [new BucketHeat("conntrack", 4096, new int[256], 0, 0), new BucketHeat("IPVS service table", 256, new int[256], 1, 1), new BucketHeat("IPVS connection table", 4096, new int[256], 1, 1)]);
+
+    private IRenderedComponent<LiveTablesView> RenderView(RoomSnapshot snapshot) =>
+        Render<LiveTablesView>(p => p.Add(c => c.Room, _room).Add(c => c.Snapshot, snapshot));
+
+    [Fact]
+    public void Render_RoomLoading_ShowsSentence()
+    {
+        var view = RenderView(TwoLanes);
+
+        Assert.Contains("The live tables appear once the room has started.", view.Markup, StringComparison.Ordinal);
+        Assert.Empty(view.FindAll(".heat-grid"));
+    }
+
+    [Fact]
+    public void Render_Conntrack_ListsLinesWithTotal()
+    {
+        _room.Inner.LiveTables[0] = IptablesTables();
+
+        var view = RenderView(TwoLanes);
+
+        var section = view.Find("section[aria-label='conntrack -L']");
+        Assert.Contains("2 entries", section.QuerySelector("header")!.TextContent, StringComparison.Ordinal);
+        Assert.Equal([ConntrackLine1, ConntrackLine2], section.QuerySelectorAll(".table-line").Select(l => l.TextContent));
+        Assert.DoesNotContain("showing the first", section.TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_MoreEntriesThanLines_SaysOnlyTheFirstAreListed()
+    {
+        _room.Inner.LiveTables[0] = IptablesTables(total: 5000);
+
+        var view = RenderView(TwoLanes);
+
+        var header = view.Find("section[aria-label='conntrack -L'] header").TextContent;
+        Assert.Contains("5,000 entries", header, StringComparison.Ordinal);
+        Assert.Contains("showing the first 2 of 5,000", header, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_IptablesLane_HasNoIpvsadmList()
+    {
+        _room.Inner.LiveTables[0] = IptablesTables();
+
+        var view = RenderView(TwoLanes);
+
+        Assert.Empty(view.FindAll("section[aria-label='ipvsadm -Lnc']"));
+        Assert.DoesNotContain("ipvsadm", view.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_IpvsLane_ListsIpvsadmLinesWithHeader()
+    {
+        _room.Inner.LiveTables[0] = IptablesTables();
+        _room.Inner.LiveTables[1] = IpvsTables();
+        var view = RenderView(TwoLanes);
+
+        view.FindAll(".lane-chip")[1].Click();
+
+        var section = view.Find("section[aria-label='ipvsadm -Lnc']");
+        Assert.Contains("1 connection", section.QuerySelector("header")!.TextContent, StringComparison.Ordinal);
+        Assert.DoesNotContain("connections", section.QuerySelector("header")!.TextContent, StringComparison.Ordinal);
+        var lines = section.QuerySelectorAll(".table-line").Select(l => l.TextContent).ToList();
+        Assert.Equal("IPVS connection entries", lines[0]);
+        Assert.Equal(IpvsLine, lines[2]);
+        Assert.DoesNotContain("showing the first", section.TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_HeatMap_DrawsOneCellPerFoldedBucketWithFactsAndLegend()
+    {
+        var cells = new int[256];
+        cells[0] = 8;
+        cells[1] = 1;
+        cells[100] = 3;
+        _room.Inner.LiveTables[0] = IptablesTables(heat: [new BucketHeat("conntrack", 4096, cells, 3, 12)]);
+
+        var view = RenderView(TwoLanes);
+
+        var map = view.Find("section[aria-label='Bucket heat map: conntrack']");
+        Assert.Equal(256, map.QuerySelectorAll(".heat-cell").Length);
+        Assert.Equal(253, map.QuerySelectorAll(".heat-cell.shade-0").Length);
+        Assert.Contains("4,096 buckets · 12 entries · longest chain 3", map.TextContent, StringComparison.Ordinal);
+        Assert.Contains("Each cell adds up 16 neighbouring buckets.", map.TextContent, StringComparison.Ordinal);
+        Assert.Contains("Every connection sits here twice", map.TextContent, StringComparison.Ordinal);
+        var legend = map.QuerySelectorAll(".heat-legend li").Select(li => li.TextContent.Trim()).ToList();
+        Assert.Equal(["empty", "1–2 entries", "3–4 entries", "5–6 entries", "7–8 entries"], legend);
+        Assert.Equal("buckets 0–15: 8 entries", map.QuerySelector(".heat-cell")!.GetAttribute("title"));
+    }
+
+    [Fact]
+    public void Render_SmallCounts_LegendHasNoEmptyRanges()
+    {
+        var cells = new int[256];
+        cells[5] = 1;
+        _room.Inner.LiveTables[0] = IptablesTables(heat: [new BucketHeat("conntrack", 256, cells, 1, 1)]);
+
+        var view = RenderView(TwoLanes);
+
+        var legend = view.FindAll(".heat-legend li").Select(li => li.TextContent.Trim()).ToList();
+        Assert.Equal(["empty", "1 entry", "2 entries", "3 entries", "4 entries"], legend);
+        Assert.DoesNotContain("neighbouring buckets", view.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_IpvsLane_ShowsThreeHeatMaps()
+    {
+        _room.Inner.LiveTables[0] = IptablesTables();
+        _room.Inner.LiveTables[1] = IpvsTables();
+        var view = RenderView(TwoLanes);
+        Assert.Single(view.FindAll(".heat-map"));
+
+        view.FindAll(".lane-chip")[1].Click();
+
+        var names = view.FindAll(".heat-title").Select(h => h.TextContent).ToList();
+        Assert.Equal(["conntrack", "IPVS service table", "IPVS connection table"], names);
+    }
+
+    [Fact]
+    public void ClickLane_QueriesOnlyThatLane()
+    {
+        _room.Inner.LiveTables[0] = IptablesTables();
+        _room.Inner.LiveTables[1] = IpvsTables();
+        var view = RenderView(TwoLanes);
+
+        view.FindAll(".lane-chip")[1].Click();
+
+        Assert.Equal([0, 1], _room.TablesCalls);
+        Assert.NotEmpty(view.FindAll("section[aria-label='ipvsadm -Lnc']"));
+    }
+
+    [Fact]
+    public void Render_SameVersion_DoesNotQueryAgain()
+    {
+        _room.Inner.LiveTables[0] = IptablesTables();
+        var view = RenderView(TwoLanes);
+
+        view.Render(p => p.Add(c => c.Snapshot, TwoLanes with { }));
+
+        Assert.Equal([0], _room.TablesCalls);
+    }
+
+    [Fact]
+    public void Render_NewVersion_ShowsTheRecomputedTimeouts()
+    {
+        _room.Inner.LiveTables[0] = IptablesTables();
+        var view = RenderView(TwoLanes);
+        _room.Inner.LiveTables[0] = IptablesTables() with { Conntrack = [ConntrackLine1.Replace("86397", "86396", StringComparison.Ordinal)] , ConntrackTotal = 1 };
+
+        view.Render(p => p.Add(c => c.Snapshot, TwoLanes with { Version = 2 }));
+
+        Assert.Equal([0, 0], _room.TablesCalls);
+        Assert.Contains("86396", view.Find(".table-line").TextContent, StringComparison.Ordinal);
+        Assert.Contains("1 entry", view.Find("section[aria-label='conntrack -L'] header").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_LanePicker_LabelsChipsWithLaneTitles()
+    {
+        _room.Inner.LiveTables[0] = IptablesTables();
+
+        var view = RenderView(TwoLanes);
+
+        var chips = view.FindAll(".lane-chip");
+        Assert.Equal(["iptables", "IPVS (rr, NAT)"], chips.Select(c => c.TextContent.Trim()));
+        Assert.Contains("--lane-colour: #2A9D8F", chips[1].GetAttribute("style"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_Korean_UsesGlossaryTermsButKeepsToolNames()
+    {
+        UseCulture("ko");
+        _room.Inner.LiveTables[0] = IpvsTables();
+
+        var view = RenderView(Snapshot(1, IpvsLane([])));
+
+        Assert.Contains("항목 1개", view.Find("section[aria-label='conntrack -L'] header").TextContent, StringComparison.Ordinal);
+        Assert.Contains("ipvsadm -Lnc", view.Markup, StringComparison.Ordinal);
+        var names = view.FindAll(".heat-title").Select(h => h.TextContent).ToList();
+        Assert.Equal(["연결 추적 (conntrack)", "IPVS 서비스 테이블 (Service Table)", "IPVS 연결 테이블 (Connection Table)"], names);
+    }
+
+    /// <summary>The fake room, counting which lanes the view asks tables for.</summary>
+    private sealed class CountingRoom : ISimulationRoom
+    {
+        public FakeSimulationRoom Inner { get; } = new();
+        public List<int> TablesCalls { get; } = [];
+
+        public string Id => Inner.Id;
+        public RoomSnapshot Snapshot => Inner.Snapshot;
+        public IDisposable Subscribe(Func<RoomSnapshot, Task> changed) => Inner.Subscribe(changed);
+        public Task ApplyAsync(RoomSettings settings) => Inner.ApplyAsync(settings);
+        public void Play() => Inner.Play();
+        public void Pause() => Inner.Pause();
+        public PacketRecord? StepPacket() => Inner.StepPacket();
+        public PacketRecord? FindPacket(long id) => Inner.FindPacket(id);
+        public IReadOnlyList<ToolText> Tools(int lane) => Inner.Tools(lane);
+
+        public LiveTables? Tables(int lane)
+        {
+            TablesCalls.Add(lane);
+            return Inner.Tables(lane);
+        }
+    }
+}
