@@ -243,7 +243,7 @@ public class ComparisonRunTests
         SimulatedPacket opener;
         do
         {
-            opener = run.Step();
+            opener = run.Step()!;
         }
         while (!(opener.OpensConnection && opener.Lanes.All(l => l is { Outcome: OutcomeKind.Delivered })));
         var conversation = opener.Conversation;
@@ -269,6 +269,26 @@ public class ComparisonRunTests
         Assert.False(InConntrack(0));
         Assert.False(InConntrack(1));
         Assert.False(InIpvs());
+    }
+
+    [Fact]
+    public void Step_NoServiceToReach_ReturnsNullAndWarns()
+    {
+        // A headless service: kube-proxy serves no address of it, so no client has anywhere to connect.
+        var headless = ClusterObjectsReader.Read("""
+            apiVersion: v1
+            kind: Service
+            metadata: {name: db, namespace: demo}
+            spec:
+              clusterIP: None
+              ports: [{name: sql, port: 5432, protocol: TCP, targetPort: 5432}]
+            """, InputFormat.Yaml);
+        var run = new ComparisonRun(headless, Node, BothModes, TrafficProfile.Default, 1);
+
+        Assert.Contains(run.Warnings, w => w.Contains("no traffic", StringComparison.Ordinal));
+        Assert.Null(run.Step());
+        Assert.Empty(run.AdvanceTo(TimeSpan.FromSeconds(10), int.MaxValue));
+        Assert.Equal(TimeSpan.FromSeconds(10), run.Now);
     }
 
     [Fact]
