@@ -322,14 +322,13 @@ public sealed class SimulationRoomTests : IAsyncLifetime
 
         hold.SetResult();
         var received = new List<PacketBatch>();
-        while (received.Count == 0 || received[^1].Skipped == 0)
+        while (received.Count < 2 || received[^1].Skipped == 0)
         {
             received.Add(await Next(slow.Batches));
         }
 
-        // The viewer learns how many events (hops) it missed, and a gap in Seq shows where.
+        // The viewer learns how many events (hops) it missed, and gaps in Seq (batches count from 1) show where.
         Assert.True(received[^1].Skipped > 0);
-        var seqs = received.Select(b => b.Seq).ToList();
-        Assert.Contains(seqs.Zip(seqs.Skip(1)), pair => pair.Second > pair.First + 1);
+        Assert.True(received.Count < received[^1].Seq, $"{received.Count} batches received up to Seq {received[^1].Seq}: none was dropped");
     }
 }
