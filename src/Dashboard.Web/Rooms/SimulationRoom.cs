@@ -128,8 +128,10 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
             // 50,000 services take seconds to build: never on a circuit's or the loop's thread.
             run = await Task.Run(() => Build(settings));
         }
-        catch (Exception e) when (e is InputException or ArgumentException or InvalidOperationException)
+        catch (Exception e)
         {
+            // Not only bad input: the engine may be unable to load what kube-proxy writes (an SCTP port's -m sctp
+            // rules). Anything that escaped here would leave the room Loading for good and the caller with an exception.
             error = e is InputException input ? string.Join("; ", input.Problems.Select(p => p.Message)) : e.Message;
         }
         RoomWelcome welcome;

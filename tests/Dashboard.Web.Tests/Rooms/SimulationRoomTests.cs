@@ -51,6 +51,19 @@ public sealed class SimulationRoomTests : IAsyncLifetime
           ports: [{name: sql, port: 5432, protocol: TCP, targetPort: 5432}]
         """;
 
+    /// <summary>Nine levels of nine aliases each: 387 million nodes from a few hundred characters.</summary>
+    private static readonly string AliasBomb = "a0: &a0 [x, x, x, x, x, x, x, x, x]\n" + string.Concat(Enumerable.Range(1, 9).Select(i =>
+        $"a{i}: &a{i} [{string.Join(", ", Enumerable.Repeat($"*a{i - 1}", 9))}]\n"));
+
+    private const string SctpService = """
+        apiVersion: v1
+        kind: Service
+        metadata: {name: sig, namespace: demo}
+        spec:
+          clusterIP: 10.96.0.90
+          ports: [{name: sig, port: 2905, protocol: SCTP, targetPort: 2905}]
+        """;
+
     public static TheoryData<string, string> InvalidSettings => new()
     {
         { "mode", "modes must be one to three distinct of iptables, ipvs" },
@@ -64,6 +77,9 @@ public sealed class SimulationRoomTests : IAsyncLifetime
         { "bad yaml", "malformed YAML" },
         { "bad json", "JSON" },
         { "not kubernetes", "expected a Kubernetes object" },
+        { "self alias", "expands without end" },
+        { "alias bomb", "expands without end" },
+        { "sctp", "sctp" },
         { "bad traffic", "requests per connection 0" },
     };
 
@@ -80,6 +96,11 @@ public sealed class SimulationRoomTests : IAsyncLifetime
         "bad yaml" => RoomSettings.Default with { PastedObjects = "items:\n  - kind: [Service\n  bad: : :" },
         "bad json" => RoomSettings.Default with { PastedObjects = "{\"items\": [" },
         "not kubernetes" => RoomSettings.Default with { PastedObjects = "- 1\n- 2\n" },
+        // Before the reader bounded aliases, this crashed the whole server with a stack overflow.
+        "self alias" => RoomSettings.Default with { PastedObjects = "&a [*a]" },
+        "alias bomb" => RoomSettings.Default with { PastedObjects = AliasBomb },
+        // kube-proxy writes -m sctp rules the engine cannot load: the room says so rather than stay Loading.
+        "sctp" => RoomSettings.Default with { PastedObjects = SctpService },
         "bad traffic" => RoomSettings.Default with { Traffic = RoomSettings.Default.Traffic with { RequestsPerConnection = 0 } },
         _ => throw new ArgumentOutOfRangeException(nameof(problem)),
     };
