@@ -322,7 +322,7 @@ public sealed class SimulationRoomTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Broadcast_ViewerThatDoesNotRead_RoomKeepsSimulatingAndCountsSkippedEvents()
+    public async Task AddViewer_ViewerThatDoesNotRead_RoomKeepsSimulatingAndCountsSkippedEvents()
     {
         var slow = _hub.For("slow");
         var hold = _hub.HoldBatches("slow");
