@@ -101,10 +101,13 @@ public sealed class ComparisonRun
         return packets;
     }
 
-    /// <summary>Simulates the next packet of the traffic, however far ahead it is, and moves the clock to it.</summary>
-    public SimulatedPacket Step()
+    /// <summary>
+    /// Simulates the next packet of the traffic, however far ahead it is, and moves the clock to it; null when the
+    /// traffic has no packets (no service the clients can reach).
+    /// </summary>
+    public SimulatedPacket? Step()
     {
-        var packet = Next(TimeSpan.MaxValue) ?? throw new InvalidOperationException("the traffic has no packets");
+        var packet = Next(TimeSpan.MaxValue);
         Expire();
         return packet;
     }
@@ -120,7 +123,8 @@ public sealed class ComparisonRun
 
     private SimulatedPacket? Next(TimeSpan until)
     {
-        while (_generator.NextStart <= until &&
+        // NextStart is MaxValue when the generator has nothing to open: even an unbounded step must not ask it.
+        while (_generator.NextStart <= until && _generator.NextStart != TimeSpan.MaxValue &&
                (_pending.Count == 0 || _pending.TryPeek(out _, out var first) && _generator.NextStart <= first.At))
         {
             var conversation = _generator.Next();

@@ -183,6 +183,8 @@ public static class ClusterObjectsReader
                 "malformed YAML: the parser stopped in the middle of the document (an unclosed '[', '{' or quote?)")]);
         }
         var result = new List<(JsonNode?, ObjectLocation, string)>();
+        // Without aliases every node takes at least one character of the text; anchors' repeats get as much again.
+        var nodesLeft = (2 * text.Length) + 16;
         foreach (var document in stream.Documents)
         {
             if (document.RootNode is YamlScalarNode { Value: null or "" })
@@ -199,34 +201,47 @@ public static class ClusterObjectsReader
                 }
                 foreach (var item in items)
                 {
-                    result.Add((YamlToJson(item), new YamlObjectLocation(item), $"line {item.Start.Line}"));
+                    result.Add((YamlToJson(item, 0, ref nodesLeft), new YamlObjectLocation(item), $"line {item.Start.Line}"));
                 }
             }
             else
             {
-                result.Add((YamlToJson(document.RootNode), new YamlObjectLocation(document.RootNode), $"line {document.RootNode.Start.Line}"));
+                result.Add((YamlToJson(document.RootNode, 0, ref nodesLeft), new YamlObjectLocation(document.RootNode), $"line {document.RootNode.Start.Line}"));
             }
         }
         return result;
     }
 
     /// <summary>YAML to the JSON model the official client deserializes; plain scalars get YAML 1.2 core types, quoted ones stay strings.</summary>
-    private static JsonNode? YamlToJson(YamlNode node)
+    /// <summary>
+    /// Far deeper than any Kubernetes object. YamlDotNet resolves an alias to its anchor's node, so an alias inside the
+    /// node it names makes a cycle, and aliases of aliases multiply (a "billion laughs"): converting either without a
+    /// limit overflows the stack or exhausts memory, which takes the whole server down, not just the request.
+    /// </summary>
+    private const int MaxYamlDepth = 100;
+
+    private static JsonNode? YamlToJson(YamlNode node, int depth, ref int nodesLeft)
     {
+        if (depth > MaxYamlDepth || --nodesLeft < 0)
+        {
+            var line = (int)node.Start.Line;
+            throw new InputException([new InputProblem(ProblemKind.Syntax,
+                $"YAML at line {line} expands without end: an alias inside the node its anchor names, or aliases of aliases", line)]);
+        }
         switch (node)
         {
             case YamlMappingNode mapping:
                 var obj = new JsonObject();
                 foreach (var (key, value) in mapping.Children)
                 {
-                    obj[((YamlScalarNode)key).Value ?? string.Empty] = YamlToJson(value);
+                    obj[((YamlScalarNode)key).Value ?? string.Empty] = YamlToJson(value, depth + 1, ref nodesLeft);
                 }
                 return obj;
             case YamlSequenceNode sequence:
                 var array = new JsonArray();
                 foreach (var item in sequence.Children)
                 {
-                    array.Add(YamlToJson(item));
+                    array.Add(YamlToJson(item, depth + 1, ref nodesLeft));
                 }
                 return array;
             case YamlScalarNode scalar:

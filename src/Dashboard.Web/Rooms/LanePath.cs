@@ -112,11 +112,11 @@ public sealed class LanePath
                     hops.Add(new WireHop(_index[Conntrack], "ct", 0, "reply altered: " + c.Reply, 0, index));
                     break;
                 case RulesScanned s when s.Count > 0:
-                    here = ChainStation(s.Chain, hook, here);
+                    here = ChainStation(s.Table, s.Chain, hook, here);
                     hops.Add(new WireHop(here, "scan", s.LastRule, s.Chain, s.FirstRule, index));
                     break;
                 case RuleMatched m:
-                    here = ChainStation(m.Chain, hook, here);
+                    here = ChainStation(m.Table, m.Chain, hook, here);
                     if (_index.TryGetValue(IpSet, out var set) && SetName(m.Text) is { } setName)
                     {
                         hops.Add(new WireHop(set, "set", 0, setName, 0, index));
@@ -182,10 +182,14 @@ public sealed class LanePath
             result.CostNs);
     }
 
-    /// <summary>Where a chain's rules are drawn: KUBE-SERVICES and the per-service chains have stations; the rest belong to their hook.</summary>
-    private int ChainStation(string chain, int hook, int here)
+    /// <summary>
+    /// Where a chain's rules are drawn: nat's KUBE-SERVICES, KUBE-NODEPORTS and the per-service chains have stations; the
+    /// rest belong to their hook. The filter table has a KUBE-SERVICES too (REJECTs for services without endpoints): its
+    /// rules are not the ones the station's bar counts.
+    /// </summary>
+    private int ChainStation(string table, string chain, int hook, int here)
     {
-        if (_index.TryGetValue(chain, out var station))
+        if (table == "nat" && _index.TryGetValue(chain, out var station))
         {
             return station;
         }

@@ -111,7 +111,8 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
         int generation;
         lock (_gate)
         {
-            if (_run is not null && _status != RoomStatus.Failed && _settings.SameSimulation(settings))
+            // A speed out of range goes the long way, so the rebuild reports it rather than the loop running at it.
+            if (_run is not null && _status != RoomStatus.Failed && _settings.SameSimulation(settings) && IsValidSpeed(settings.Speed))
             {
                 _settings = settings;
                 PublishSnapshot();
@@ -131,8 +132,10 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
             // 50,000 services take seconds to build: never on a circuit's or the loop's thread.
             run = await Task.Run(() => Build(settings));
         }
-        catch (Exception e) when (e is InputException or ArgumentException or InvalidOperationException)
+        catch (Exception e)
         {
+            // Not only bad input: the engine may be unable to load what kube-proxy writes (an SCTP port's -m sctp
+            // rules). Anything that escaped here would leave the room Loading for good and the caller with an exception.
             error = e is InputException input ? string.Join("; ", input.Problems.Select(p => p.Message)) : e.Message;
         }
         RoomWelcome welcome;
@@ -175,7 +178,7 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
         {
             problems.Add($"forwarding \"{settings.Forwarding}\" is not one of {string.Join(", ", IpvsDirector.MethodNames)}");
         }
-        if (!(settings.Speed >= RoomSettings.MinSpeed && settings.Speed <= RoomSettings.MaxSpeed))
+        if (!IsValidSpeed(settings.Speed))
         {
             problems.Add($"speed {settings.Speed} is outside {RoomSettings.MinSpeed}-{RoomSettings.MaxSpeed}");
         }
@@ -196,6 +199,8 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
         var lanes = settings.Modes.Select(m => new LaneOptions(m, settings.Scheduler, method)).ToList();
         return new ComparisonRun(objects, NodeSettings.Default, lanes, settings.Traffic, settings.Seed);
     }
+
+    private static bool IsValidSpeed(double speed) => speed is >= RoomSettings.MinSpeed and <= RoomSettings.MaxSpeed;
 
     /// <summary>Endpoints per generated service: enough for the probability cascade and a visible spread across backends.</summary>
     public const int GeneratedEndpointsPerService = 3;
@@ -235,7 +240,11 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
                 return null;
             }
             _status = RoomStatus.Paused;
-            var packet = _run.Step();
+            if (_run.Step() is not { } packet)
+            {
+                PublishSnapshot();
+                return null;
+            }
             Remember(packet);
             var wire = ToWire(packet);
             batch = new PacketBatch(++_seq, _generation, _run.Now.TotalSeconds, _settings.Speed, 0, [wire], 1);
