@@ -27,7 +27,7 @@ public static class PacketRecords
     /// <summary>The next packet of the run as the room records it.</summary>
     public static PacketRecord Next(ComparisonRun run, LanePath[] paths)
     {
-        var packet = run.Step();
+        var packet = run.Step() ?? throw new InvalidOperationException("the small scenario always has traffic");
         var lanes = packet.Lanes.Select((r, i) => r is null ? null : paths[i].ToWire(r, packet.FromServer)).ToArray();
         var wire = new WirePacket(packet.Id, packet.Conversation.Id, packet.At.TotalSeconds, 0, packet.FromServer, "tcp", packet.Flags.ToString(), "pod", lanes);
         return new PacketRecord(packet.Id, packet, wire, [.. packet.Lanes.Select(r => r is null ? null : TraceRunner.ToView(r))]);
