@@ -43,14 +43,37 @@ public sealed class HostTests(DashboardFactory factory) : IClassFixture<Dashboar
     }
 
     [Fact]
-    public async Task LandingPage_Returns200WithModelledNote()
+    public async Task LandingPage_IsTheComparePage()
     {
         using var client = factory.CreateClient();
 
         var html = await client.GetStringAsync("/", Ct);
 
         Assert.Contains("<html lang=\"en\"", html, StringComparison.Ordinal);
+        Assert.Contains("Traffic paths: kube-proxy modes side by side", html, StringComparison.Ordinal);
+        // The animation's browser client comes from npm through the build, not from the repository.
+        Assert.Matches("<script src=\"lib/signalr/signalr[^\"]*\\.js\"", html);
+    }
+
+    [Fact]
+    public async Task ServicesPage_Returns200WithModelledNote()
+    {
+        using var client = factory.CreateClient();
+
+        var html = await client.GetStringAsync("/services", Ct);
+
         Assert.Contains("Modelled: kube-proxy v1.35, iptables mode (nf_tables backend)", html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SignalRClient_IsServedFromTheNpmPackage()
+    {
+        using var client = factory.CreateClient();
+
+        using var response = await client.GetAsync("/lib/signalr/signalr.min.js", Ct);
+
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("HubConnectionBuilder", await response.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -64,7 +87,7 @@ public sealed class HostTests(DashboardFactory factory) : IClassFixture<Dashboar
         var html = await response.Content.ReadAsStringAsync(Ct);
 
         Assert.Contains("<html lang=\"ko\"", html, StringComparison.Ordinal);
-        Assert.Contains("서비스와 iptables 규칙", html, StringComparison.Ordinal);
+        Assert.Contains("트래픽 경로: kube-proxy 모드 나란히 보기", html, StringComparison.Ordinal);
     }
 
     [Fact]

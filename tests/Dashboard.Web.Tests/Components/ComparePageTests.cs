@@ -130,8 +130,8 @@ public sealed class ComparePageTests : DashboardTestContext
 
         Assert.Contains("step", Room.Commands);
         page.WaitForAssertion(() => Assert.Contains($"Packet {Room.NextStep.Id}", page.Find(".packet-inspector").TextContent, StringComparison.Ordinal));
-        var select = _view.Invocations["select"][^1];
-        Assert.Equal(Room.NextStep.Id, select.Arguments[0]);
+        // The panes are told after the render that shows the packet: wait for that call, not only the markup.
+        page.WaitForAssertion(() => Assert.Equal(Room.NextStep.Id, _view.Invocations["select"][^1].Arguments[0]));
     }
 
     [Fact]
@@ -147,9 +147,12 @@ public sealed class ComparePageTests : DashboardTestContext
         stepHop();
 
         Assert.Single(Room.Commands, c => c == "step");
-        var hold = _view.Invocations["hold"][^1];
-        Assert.Same(record.Wire, hold.Arguments[0]);
-        Assert.Equal(1, hold.Arguments[1]);
+        page.WaitForAssertion(() =>
+        {
+            var hold = _view.Invocations["hold"][^1];
+            Assert.Same(record.Wire, hold.Arguments[0]);
+            Assert.Equal(1, hold.Arguments[1]);
+        });
         // The inspector lights, in each lane, the engine event behind hop 1.
         var current = page.FindAll(".hop-current");
         Assert.Equal(2, current.Count);
