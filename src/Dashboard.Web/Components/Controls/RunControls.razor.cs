@@ -18,6 +18,10 @@ public partial class RunControls
     [Parameter]
     public double Speed { get; set; } = 1;
 
+    /// <summary>The room's id: what another SignalR client joins to receive the same batches.</summary>
+    [Parameter]
+    public string? RoomId { get; set; }
+
     /// <summary>A packet is held mid-path by step-one-hop.</summary>
     [Parameter]
     public bool Holding { get; set; }
