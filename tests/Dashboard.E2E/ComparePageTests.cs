@@ -118,7 +118,7 @@ public sealed class ComparePageTests(AppFixture app) : PageTest(app)
         await Page.GetByLabel("Projector mode").CheckAsync();
 
         await Page.WaitForFunctionAsync("() => getComputedStyle(document.documentElement).fontSize === '22px'");
-        await Page.WaitForURLAsync(new Regex("projector=1"));
+        await Page.WaitForFunctionAsync("() => location.search.includes('projector=1')");
         await Page.GetByRole(AriaRole.Button, new() { Name = "Play", Exact = true }).ClickAsync();
         await Page.WaitForFunctionAsync("() => globalThis.dashboardAnimation.stats().drawn >= 5");
         await ScreenshotAsync("compare-projector.png");
@@ -138,7 +138,8 @@ public sealed class ComparePageTests(AppFixture app) : PageTest(app)
         await seed.FillAsync("9");
         await seed.PressAsync("Tab");
 
-        await Page.WaitForURLAsync(new Regex("seed=9"));
+        // The page rewrites its URL in place (history.replaceState): there is no navigation to wait for, only the URL.
+        await Page.WaitForFunctionAsync("() => location.search.includes('seed=9')");
         Assert.Contains("scheduler=lc", Page.Url, StringComparison.Ordinal);
         Assert.Contains("fwd=tun", Page.Url, StringComparison.Ordinal);
     }

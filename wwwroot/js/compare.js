@@ -176,7 +176,8 @@ class CompareView {
 
         // An even sample at a rate the screen can hold: budget / packet lifetime, accrued per batch interval.
         const lanesDrawn = Math.max(1, this.lanes.length);
-        const budget = Math.max(1, Math.floor((this.projector ? 120 : 200) / lanesDrawn));
+        // Packets live as long as their slowest lane, so a total of 240 sprites keeps about 200 moving across the panes.
+        const budget = Math.max(1, Math.floor((this.projector ? 150 : 240) / lanesDrawn));
         const rate = budget / (this.lifeMs / 1000);
         const dt = this.lastBatchAt ? Math.min(250, now - this.lastBatchAt) : BATCH_SPREAD_MS;
         this.lastBatchAt = now;

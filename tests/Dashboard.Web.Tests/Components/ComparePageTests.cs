@@ -115,7 +115,8 @@ public sealed class ComparePageTests : DashboardTestContext
 
         page.Find(".run-play").Click();
 
-        Assert.Contains("play", Room.Commands);
+        // MudButton runs its click handler asynchronously: wait for the command rather than assume it is done.
+        page.WaitForAssertion(() => Assert.Contains("play", Room.Commands));
     }
 
     [Fact]
@@ -128,7 +129,7 @@ public sealed class ComparePageTests : DashboardTestContext
 
         page.FindAll("button").First(b => b.TextContent.Contains("Step packet", StringComparison.Ordinal)).Click();
 
-        Assert.Contains("step", Room.Commands);
+        page.WaitForAssertion(() => Assert.Contains("step", Room.Commands));
         page.WaitForAssertion(() => Assert.Contains($"Packet {Room.NextStep.Id}", page.Find(".packet-inspector").TextContent, StringComparison.Ordinal));
         // The panes are told after the render that shows the packet: wait for that call, not only the markup.
         page.WaitForAssertion(() => Assert.Equal(Room.NextStep.Id, _view.Invocations["select"][^1].Arguments[0]));
@@ -144,15 +145,17 @@ public sealed class ComparePageTests : DashboardTestContext
         var stepHop = () => page.FindAll("button").First(b => b.TextContent.Contains("Step hop", StringComparison.Ordinal)).Click();
 
         stepHop();
+        // The first step simulates the packet and holds it at its first hop in both lanes.
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll(".hop-current").Count));
         stepHop();
 
-        Assert.Single(Room.Commands, c => c == "step");
         page.WaitForAssertion(() =>
         {
             var hold = _view.Invocations["hold"][^1];
             Assert.Same(record.Wire, hold.Arguments[0]);
             Assert.Equal(1, hold.Arguments[1]);
         });
+        Assert.Single(Room.Commands, c => c == "step");
         // The inspector lights, in each lane, the engine event behind hop 1.
         var current = page.FindAll(".hop-current");
         Assert.Equal(2, current.Count);
