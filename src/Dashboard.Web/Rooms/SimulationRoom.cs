@@ -259,7 +259,9 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
     {
         lock (_gate)
         {
-            return _recentById.TryGetValue(id, out var packet) ? ToRecord(packet, ToWire(packet)) : null;
+            // While the room rebuilds, the packets kept are the old generation's: a page selecting one would keep it
+            // across the restart.
+            return _run is not null && _recentById.TryGetValue(id, out var packet) ? ToRecord(packet, ToWire(packet)) : null;
         }
     }
 

@@ -172,6 +172,27 @@ public sealed class ComparePageTests : DashboardTestContext
     }
 
     [Fact]
+    public async Task Restart_FirstSnapshotAbsorbedWhileARenderWasQueued_StillDropsTheSelectedPacket()
+    {
+        var page = RenderAt("/");
+        Room.Push(Snapshot());
+        Room.NextStep = PacketRecords.FirstSyn();
+        page.WaitForAssertion(() => Assert.False(page.Find(".run-play").HasAttribute("disabled")));
+        page.FindAll("button").First(b => b.TextContent.Contains("Step packet", StringComparison.Ordinal)).Click();
+        page.WaitForAssertion(() => Assert.Contains($"Packet {Room.NextStep.Id}", page.Find(".packet-inspector").TextContent, StringComparison.Ordinal));
+
+        // While the circuit is busy, the room restarts and publishes twice: the second snapshot is absorbed by the
+        // render the first one queued, and both belong to the new generation.
+        await page.InvokeAsync(() => Task.Run(() =>
+        {
+            Room.Publish(Snapshot(RoomStatus.Loading, version: 2, generation: 2));
+            Room.Publish(Snapshot(RoomStatus.Paused, version: 3, generation: 2));
+        }).Wait());
+
+        page.WaitForAssertion(() => Assert.DoesNotContain($"Packet {Room.NextStep.Id}", page.Find(".packet-inspector").TextContent, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Shortcut_QuestionMark_OpensTheHelp()
     {
         var page = RenderAt("/");

@@ -80,9 +80,9 @@ public partial class Compare : IAsyncDisposable
             return;
         }
         _subscription = _room.Subscribe(OnSnapshotAsync);
-        _snapshot = _room.Snapshot;
+        Show(_room.Snapshot);
         await _room.ApplyAsync(_settings);
-        _snapshot = _room.Snapshot;
+        Show(_room.Snapshot);
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -104,27 +104,39 @@ public partial class Compare : IAsyncDisposable
         }
     }
 
-    /// <summary>The room's snapshots arrive 4 times a second from its loop; a render already queued absorbs the next one.</summary>
+    /// <summary>
+    /// The room's snapshots arrive 4 times a second from its loop; a render already queued absorbs the next one. The
+    /// queued render takes the room's latest snapshot on the circuit's thread, so the snapshot is never written while a
+    /// render reads it, and a restart is seen even when its first snapshot was absorbed.
+    /// </summary>
     private Task OnSnapshotAsync(RoomSnapshot snapshot)
     {
         if (Interlocked.Exchange(ref _renderPending, 1) == 1)
         {
-            Volatile.Write(ref _snapshot, snapshot);
             return Task.CompletedTask;
         }
         return InvokeAsync(() =>
         {
             Volatile.Write(ref _renderPending, 0);
-            var restarted = snapshot.Generation != _snapshot.Generation;
-            _snapshot = snapshot.Version >= _snapshot.Version ? snapshot : _snapshot;
-            if (restarted)
-            {
-                _selected = null;
-                _held = null;
-                _ruleTarget = null;
-            }
+            Show(_room?.Snapshot ?? snapshot);
             StateHasChanged();
         });
+    }
+
+    /// <summary>Shows a newer snapshot; one of another generation (the room started over) drops the packets of the old one.</summary>
+    private void Show(RoomSnapshot snapshot)
+    {
+        if (snapshot.Version < _snapshot.Version)
+        {
+            return;
+        }
+        if (snapshot.Generation != _snapshot.Generation)
+        {
+            _selected = null;
+            _held = null;
+            _ruleTarget = null;
+        }
+        _snapshot = snapshot;
     }
 
     private async Task OnSettingsChangedAsync(RoomSettings settings)
@@ -156,7 +168,7 @@ public partial class Compare : IAsyncDisposable
         _held = null;
         _ruleTarget = null;
         await _room.ApplyAsync(settings);
-        _snapshot = _room.Snapshot;
+        Show(_room.Snapshot);
     }
 
     private async Task SetProjectorAsync(bool on)
@@ -201,17 +213,23 @@ public partial class Compare : IAsyncDisposable
             _held = null;
             _room.Play();
         }
-        _snapshot = _room.Snapshot;
+        Show(_room.Snapshot);
     }
 
     private void StepPacket()
     {
-        if (_room?.StepPacket() is { } record)
+        if (_room is null)
+        {
+            return;
+        }
+        var record = _room.StepPacket();
+        // Shown before selecting: a restart not rendered yet would otherwise drop the packet just stepped.
+        Show(_room.Snapshot);
+        if (record is not null)
         {
             _held = null;
             Select(record);
         }
-        _snapshot = _room?.Snapshot ?? _snapshot;
     }
 
     /// <summary>
@@ -229,13 +247,14 @@ public partial class Compare : IAsyncDisposable
             _holdCursor++;
             return;
         }
-        if (_room.StepPacket() is { } record)
+        var record = _room.StepPacket();
+        Show(_room.Snapshot);
+        if (record is not null)
         {
             _held = record;
             _holdCursor = 0;
             Select(record);
         }
-        _snapshot = _room.Snapshot;
     }
 
     /// <summary>The longest lane's hops: stepping continues until the packet has finished in every pane.</summary>
