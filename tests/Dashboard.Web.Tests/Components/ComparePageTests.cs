@@ -216,6 +216,26 @@ public sealed class ComparePageTests : DashboardTestContext
     }
 
     [Fact]
+    public async Task SpeedChange_WhileARestartWaits_RestartsOnceAtTheNewSpeed()
+    {
+        var page = RenderAt("/");
+        var panel = page.FindComponent<SettingsPanel>();
+        var run = page.FindComponent<RunControls>();
+
+        // One turn of the circuit, so the speed surely comes within the restart's wait however busy the machine is.
+        await page.InvokeAsync(() =>
+        {
+            _ = panel.Instance.SettingsChanged.InvokeAsync(RoomSettings.Default with { Seed = 2 });
+            return run.Instance.SpeedChanged.InvokeAsync(100);
+        });
+        await Task.Delay(Compare.ApplyDelay * 3, Xunit.TestContext.Current.CancellationToken);
+
+        page.WaitForAssertion(() => Assert.Equal(2, Room.Applied.Count), TimeSpan.FromSeconds(5));
+        Assert.Equal(2, Room.Applied[^1].Seed);
+        Assert.Equal(100, Room.Applied[^1].Speed);
+    }
+
+    [Fact]
     public void SpeedChange_AppliesAtOnceWithoutRestarting()
     {
         var page = RenderAt("/");

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Dashboard.Simulation.Scenarios;
 using Dashboard.Web.Api;
@@ -143,31 +144,45 @@ public partial class Compare : IAsyncDisposable
     {
         var speedOnly = _settings.SameSimulation(settings);
         _settings = settings;
-        await WriteUrlAsync();
         if (_room is null)
         {
+            await WriteUrlAsync();
             return;
         }
         if (speedOnly)
         {
-            await _room.ApplyAsync(settings);
+            // With a restart waiting, applying now would restart at once and the waiting one would then put back the
+            // speed it was given: the waiting restart applies the latest settings, speed included.
+            if (_pendingApply is null)
+            {
+                await _room.ApplyAsync(settings);
+            }
+            await WriteUrlAsync();
             return;
         }
-        // Restarting rebuilds every node (seconds at 50,000 services): wait until the controls are still.
+        // Restarting rebuilds every node (seconds at 50,000 services): wait until the controls are still. The wait is
+        // registered before anything is awaited, so a change arriving meanwhile already sees it.
+        using var pending = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
         _pendingApply?.Cancel();
-        var pending = _pendingApply = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
+        _pendingApply = pending;
+        await WriteUrlAsync();
         try
         {
             await Task.Delay(ApplyDelay, pending.Token);
         }
         catch (OperationCanceledException)
         {
-            return;
+            // Handled below, with a change that came after the delay ended but before this continued.
         }
+        if (pending.IsCancellationRequested)
+        {
+            return; // newer settings took over, or the page went away
+        }
+        _pendingApply = null;
         _selected = null;
         _held = null;
         _ruleTarget = null;
-        await _room.ApplyAsync(settings);
+        await _room.ApplyAsync(_settings);
         Show(_room.Snapshot);
     }
 
@@ -175,26 +190,30 @@ public partial class Compare : IAsyncDisposable
     {
         _projector = on;
         await WriteUrlAsync();
-        if (_pageModule is not null)
-        {
-            await _pageModule.InvokeVoidAsync("setProjector", on);
-        }
+        await InvokePageAsync("setProjector", on);
     }
 
-    private async Task WriteUrlAsync()
+    private Task WriteUrlAsync() => InvokePageAsync("replaceUrl",
+        Navigation.ToAbsoluteUri(Navigation.ToBaseRelativePath(Navigation.Uri).Split('?')[0]).AbsolutePath
+            + CompareQuery.Format(new CompareQuery.View(_settings, _projector)));
+
+    /// <summary>
+    /// Calls page.js from an event handler: an exception there would end the circuit, and a browser that has gone
+    /// (or has not loaded the module yet) has nothing to update.
+    /// </summary>
+    private async Task InvokePageAsync(string identifier, params object?[] args)
     {
-        var url = Navigation.ToAbsoluteUri(Navigation.ToBaseRelativePath(Navigation.Uri).Split('?')[0]).AbsolutePath
-            + CompareQuery.Format(new CompareQuery.View(_settings, _projector));
-        if (_pageModule is not null)
+        if (_pageModule is null)
         {
-            try
-            {
-                await _pageModule.InvokeVoidAsync("replaceUrl", url);
-            }
-            catch (JSDisconnectedException)
-            {
-                // Nothing to keep in step any more.
-            }
+            return;
+        }
+        try
+        {
+            await _pageModule.InvokeVoidAsync(identifier, args);
+        }
+        catch (JSDisconnectedException)
+        {
+            // Nothing to keep in step any more.
         }
     }
 
@@ -301,7 +320,7 @@ public partial class Compare : IAsyncDisposable
             client = _selected.Wire.Client,
             lanes = _selected.Lanes.Select((trace, i) => new { mode = _snapshot.Layouts.ElementAtOrDefault(i)?.Title, trace }),
         };
-        await _pageModule.InvokeVoidAsync("downloadText", $"packet-{_selected.Id}.json", "application/json",
+        await InvokePageAsync("downloadText", $"packet-{_selected.Id}.json", "application/json",
             JsonSerializer.Serialize(export, ApiJson.Options));
     }
 
@@ -314,7 +333,8 @@ public partial class Compare : IAsyncDisposable
         if (await _panes.ExportPngAsync(lane) is { } url)
         {
             var mode = _snapshot.Layouts.ElementAtOrDefault(lane)?.Mode ?? "pane";
-            await _pageModule.InvokeVoidAsync("downloadUrl", $"{mode}-{_snapshot.VirtualTimeS:0.000}s.png", url);
+            // A file name, not text to read: the same on every machine whatever the page's language.
+            await InvokePageAsync("downloadUrl", string.Create(CultureInfo.InvariantCulture, $"{mode}-{_snapshot.VirtualTimeS:0.000}s.png"), url);
         }
     }
 
