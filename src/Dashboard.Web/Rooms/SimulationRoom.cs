@@ -111,8 +111,11 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
         int generation;
         lock (_gate)
         {
-            // A speed out of range goes the long way, so the rebuild reports it rather than the loop running at it.
-            if (_run is not null && _status != RoomStatus.Failed && _settings.SameSimulation(settings) && IsValidSpeed(settings.Speed))
+            // A speed out of range goes the long way, so the rebuild reports it rather than the loop running at it. A
+            // build under way (generation > 0, still Loading) is for the same simulation too: starting it over for a
+            // new speed would cost seconds at 50,000 services.
+            if ((_run is not null || _generation > 0 && _status == RoomStatus.Loading) && _status != RoomStatus.Failed &&
+                _settings.SameSimulation(settings) && IsValidSpeed(settings.Speed))
             {
                 _settings = settings;
                 PublishSnapshot();
@@ -259,7 +262,9 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
     {
         lock (_gate)
         {
-            return _recentById.TryGetValue(id, out var packet) ? ToRecord(packet, ToWire(packet)) : null;
+            // While the room rebuilds, the packets kept are the old generation's: a page selecting one would keep it
+            // across the restart.
+            return _run is not null && _recentById.TryGetValue(id, out var packet) ? ToRecord(packet, ToWire(packet)) : null;
         }
     }
 

@@ -175,6 +175,27 @@ public sealed class ComparePageTests : DashboardTestContext
     }
 
     [Fact]
+    public async Task Restart_FirstSnapshotAbsorbedWhileARenderWasQueued_StillDropsTheSelectedPacket()
+    {
+        var page = RenderAt("/");
+        Room.Push(Snapshot());
+        Room.NextStep = PacketRecords.FirstSyn();
+        page.WaitForAssertion(() => Assert.False(page.Find(".run-play").HasAttribute("disabled")));
+        page.FindAll("button").First(b => b.TextContent.Contains("Step packet", StringComparison.Ordinal)).Click();
+        page.WaitForAssertion(() => Assert.Contains($"Packet {Room.NextStep.Id}", page.Find(".packet-inspector").TextContent, StringComparison.Ordinal));
+
+        // While the circuit is busy, the room restarts and publishes twice: the second snapshot is absorbed by the
+        // render the first one queued, and both belong to the new generation.
+        await page.InvokeAsync(() => Task.Run(() =>
+        {
+            Room.Publish(Snapshot(RoomStatus.Loading, version: 2, generation: 2));
+            Room.Publish(Snapshot(RoomStatus.Paused, version: 3, generation: 2));
+        }).Wait());
+
+        page.WaitForAssertion(() => Assert.DoesNotContain($"Packet {Room.NextStep.Id}", page.Find(".packet-inspector").TextContent, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Shortcut_QuestionMark_OpensTheHelp()
     {
         var page = RenderAt("/");
@@ -195,6 +216,26 @@ public sealed class ComparePageTests : DashboardTestContext
 
         page.WaitForAssertion(() => Assert.Equal(2, Room.Applied.Count), TimeSpan.FromSeconds(5));
         Assert.Equal(3, Room.Applied[^1].Seed);
+    }
+
+    [Fact]
+    public async Task SpeedChange_WhileARestartWaits_RestartsOnceAtTheNewSpeed()
+    {
+        var page = RenderAt("/");
+        var panel = page.FindComponent<SettingsPanel>();
+        var run = page.FindComponent<RunControls>();
+
+        // One turn of the circuit, so the speed surely comes within the restart's wait however busy the machine is.
+        await page.InvokeAsync(() =>
+        {
+            _ = panel.Instance.SettingsChanged.InvokeAsync(RoomSettings.Default with { Seed = 2 });
+            return run.Instance.SpeedChanged.InvokeAsync(100);
+        });
+        await Task.Delay(Compare.ApplyDelay * 3, Xunit.TestContext.Current.CancellationToken);
+
+        page.WaitForAssertion(() => Assert.Equal(2, Room.Applied.Count), TimeSpan.FromSeconds(5));
+        Assert.Equal(2, Room.Applied[^1].Seed);
+        Assert.Equal(100, Room.Applied[^1].Speed);
     }
 
     [Fact]

@@ -61,6 +61,21 @@ public sealed class FakeSimulationRoom : ISimulationRoom
     /// <summary>Publishes a snapshot as the room's tick would.</summary>
     public void Push(RoomSnapshot snapshot) => _snapshots.Writer.TryWrite(snapshot);
 
+    /// <summary>Publishes a snapshot on the calling thread without waiting for the subscribers, as the room's loop does.</summary>
+    public void Publish(RoomSnapshot snapshot)
+    {
+        Snapshot = snapshot;
+        Func<RoomSnapshot, Task>[] subscribers;
+        lock (_lock)
+        {
+            subscribers = [.. _subscribers];
+        }
+        foreach (var subscriber in subscribers)
+        {
+            _ = subscriber(snapshot);
+        }
+    }
+
     public IDisposable Subscribe(Func<RoomSnapshot, Task> changed)
     {
         lock (_lock)

@@ -72,4 +72,20 @@ public sealed class RulesViewTests : DashboardTestContext
         view.WaitForAssertion(() => Assert.StartsWith("TCP  10.96.0.20:80 rr", view.Find(".rule-target").TextContent.TrimStart("0123456789".ToCharArray()), StringComparison.Ordinal));
         Assert.Contains("ipvsadm -Ln", view.Markup, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Render_RoomRebuilding_HidesTheOldGenerationsRules()
+    {
+        var (run, paths) = PacketRecords.Run();
+        var room = Services.GetRequiredService<FakeSimulationRooms>().Room;
+        room.ToolTexts[0] = [ToolTexts.Of(RuleTarget.IptablesSave, Simulation.Netfilter.IptablesSaveWriter.Write(run.Lanes[0].Dataplane.Ruleset))];
+        var snapshot = RoomSnapshot.Empty with { Status = RoomStatus.Paused, Generation = 1, Layouts = [.. paths.Select(p => p.Layout)] };
+        var view = Render<RulesView>(p => p.Add(v => v.Room, room).Add(v => v.Snapshot, snapshot));
+        view.WaitForAssertion(() => Assert.NotEmpty(view.FindAll(".rules-text")));
+
+        view.Render(p => p.Add(v => v.Snapshot, snapshot with { Status = RoomStatus.Loading, Generation = 2 }));
+
+        view.WaitForAssertion(() => Assert.Empty(view.FindAll(".rules-text")));
+        Assert.Contains("once the nodes are built", view.Markup, StringComparison.Ordinal);
+    }
 }

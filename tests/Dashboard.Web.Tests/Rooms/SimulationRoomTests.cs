@@ -118,6 +118,20 @@ public sealed class SimulationRoomTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ApplyAsync_SpeedWhileBuilding_KeepsTheBuildAndRunsAtTheNewSpeed()
+    {
+        var settings = RoomSettings.Default with { GeneratedServices = 2_000 };
+        var building = _room.ApplyAsync(settings);
+
+        await _room.ApplyAsync(settings with { Speed = 10 });
+        await building;
+
+        Assert.Equal(1, _room.Snapshot.Generation);
+        Assert.Equal(RoomStatus.Paused, _room.Snapshot.Status);
+        Assert.Equal(10, _room.Snapshot.Settings.Speed);
+    }
+
+    [Fact]
     public async Task ApplyAsync_SpeedOnlyChangedOutOfRange_FailedNotAccepted()
     {
         await _room.ApplyAsync(RoomSettings.Default);

@@ -14,9 +14,6 @@ namespace Dashboard.Web.Components.Controls;
 /// </summary>
 public partial class LiveTablesView
 {
-    /// <summary>Must match .table-line's CSS height, or Virtualize scrolls to the wrong place.</summary>
-    public const float LineHeight = 20;
-
     /// <summary>Heat cells per grid row: 256 cells make an 8 x 32 block that fits beside the lists.</summary>
     public const int CellsPerRow = 32;
 

@@ -140,6 +140,11 @@ public partial class PathPanes : IAsyncDisposable
         {
             return null;
         }
+        catch (JSException)
+        {
+            // A canvas the browser cannot copy (not laid out yet, 0 pixels wide): no picture, and the circuit lives on.
+            return null;
+        }
     }
 
     /// <summary>A packet drawn on a canvas was clicked (compare.js hit-tests its packets).</summary>

@@ -13,7 +13,7 @@ namespace Dashboard.Web.Components.Controls;
 /// </summary>
 public partial class RulesText : IAsyncDisposable
 {
-    /// <summary>Must match .rule-line's CSS height, or Virtualize scrolls to the wrong place.</summary>
+    /// <summary>Must match .tool-listing-line's CSS height (app.css), or Virtualize scrolls to the wrong place; the live tables share it.</summary>
     public const float LineHeight = 20;
 
     private ElementReference _container;

@@ -57,19 +57,31 @@ public partial class RulesView
         {
             _lane = 0;
         }
-        if (_loaded != (Snapshot.Generation, _lane) && Snapshot.Status is RoomStatus.Paused or RoomStatus.Playing)
+        var wanted = (Generation: Snapshot.Generation, Lane: _lane);
+        if (_loaded != wanted)
         {
-            _loaded = (Snapshot.Generation, _lane);
-            _loading = true;
-            var lane = _lane;
-            // Writing 50,000 services' rules takes a moment; the circuit stays responsive meanwhile.
-            _tools = await Task.Run(() => Room.Tools(lane));
-            _loading = false;
-            if (_tools.All(t => t.Tool != _tool))
-            {
-                _tool = RuleTarget.IptablesSave;
-            }
+            // Another generation's or lane's output is not this one's: nothing is shown until this one's arrives,
+            // and a room rebuilding or failed has none.
+            _tools = [];
             _litFor = default;
+            _loading = false;
+            if (Snapshot.Status is RoomStatus.Paused or RoomStatus.Playing)
+            {
+                _loaded = wanted;
+                _loading = true;
+                // Writing 50,000 services' rules takes a moment; the circuit stays responsive meanwhile.
+                var tools = await Task.Run(() => Room.Tools(wanted.Lane));
+                if (_loaded != wanted)
+                {
+                    return; // another lane or generation was asked for while this one was written
+                }
+                _tools = tools;
+                _loading = false;
+                if (_tools.All(t => t.Tool != _tool))
+                {
+                    _tool = RuleTarget.IptablesSave;
+                }
+            }
         }
         Light();
     }

@@ -47,21 +47,7 @@ public partial class RunControls
 
     private bool Ready => Snapshot.Status is RoomStatus.Playing or RoomStatus.Paused;
 
-    private int SpeedIndex
-    {
-        get
-        {
-            var best = 0;
-            for (var i = 1; i < SpeedSteps.Length; i++)
-            {
-                if (Math.Abs(Math.Log(SpeedSteps[i] / Speed)) < Math.Abs(Math.Log(SpeedSteps[best] / Speed)))
-                {
-                    best = i;
-                }
-            }
-            return best;
-        }
-    }
+    private int SpeedIndex => SettingsPanel.Nearest(SpeedSteps, Speed);
 
     /// <summary>"0.01x", "1x", "1,000x": the multiplier as people say it.</summary>
     public static string SpeedText(double speed) =>

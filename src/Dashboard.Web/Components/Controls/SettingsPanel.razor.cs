@@ -61,7 +61,8 @@ public partial class SettingsPanel
         _ => mode,
     };
 
-    private static int Nearest(double[] steps, double value)
+    /// <summary>The stop of a log-scale slider nearest to a value (the speed slider uses it too).</summary>
+    internal static int Nearest(double[] steps, double value)
     {
         var best = 0;
         for (var i = 1; i < steps.Length; i++)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Dashboard.Simulation.Scenarios;
 using Dashboard.Web.Api;
@@ -80,9 +81,9 @@ public partial class Compare : IAsyncDisposable
             return;
         }
         _subscription = _room.Subscribe(OnSnapshotAsync);
-        _snapshot = _room.Snapshot;
+        Show(_room.Snapshot);
         await _room.ApplyAsync(_settings);
-        _snapshot = _room.Snapshot;
+        Show(_room.Snapshot);
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
@@ -104,85 +105,115 @@ public partial class Compare : IAsyncDisposable
         }
     }
 
-    /// <summary>The room's snapshots arrive 4 times a second from its loop; a render already queued absorbs the next one.</summary>
+    /// <summary>
+    /// The room's snapshots arrive 4 times a second from its loop; a render already queued absorbs the next one. The
+    /// queued render takes the room's latest snapshot on the circuit's thread, so the snapshot is never written while a
+    /// render reads it, and a restart is seen even when its first snapshot was absorbed.
+    /// </summary>
     private Task OnSnapshotAsync(RoomSnapshot snapshot)
     {
         if (Interlocked.Exchange(ref _renderPending, 1) == 1)
         {
-            Volatile.Write(ref _snapshot, snapshot);
             return Task.CompletedTask;
         }
         return InvokeAsync(() =>
         {
             Volatile.Write(ref _renderPending, 0);
-            var restarted = snapshot.Generation != _snapshot.Generation;
-            _snapshot = snapshot.Version >= _snapshot.Version ? snapshot : _snapshot;
-            if (restarted)
-            {
-                _selected = null;
-                _held = null;
-                _ruleTarget = null;
-            }
+            Show(_room?.Snapshot ?? snapshot);
             StateHasChanged();
         });
+    }
+
+    /// <summary>Shows a newer snapshot; one of another generation (the room started over) drops the packets of the old one.</summary>
+    private void Show(RoomSnapshot snapshot)
+    {
+        if (snapshot.Version < _snapshot.Version)
+        {
+            return;
+        }
+        if (snapshot.Generation != _snapshot.Generation)
+        {
+            _selected = null;
+            _held = null;
+            _ruleTarget = null;
+        }
+        _snapshot = snapshot;
     }
 
     private async Task OnSettingsChangedAsync(RoomSettings settings)
     {
         var speedOnly = _settings.SameSimulation(settings);
         _settings = settings;
-        await WriteUrlAsync();
         if (_room is null)
         {
+            await WriteUrlAsync();
             return;
         }
         if (speedOnly)
         {
-            await _room.ApplyAsync(settings);
+            // With a restart waiting, applying now would restart at once and the waiting one would then put back the
+            // speed it was given: the waiting restart applies the latest settings, speed included.
+            if (_pendingApply is null)
+            {
+                await _room.ApplyAsync(settings);
+            }
+            await WriteUrlAsync();
             return;
         }
-        // Restarting rebuilds every node (seconds at 50,000 services): wait until the controls are still.
+        // Restarting rebuilds every node (seconds at 50,000 services): wait until the controls are still. The wait is
+        // registered before anything is awaited, so a change arriving meanwhile already sees it.
+        using var pending = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
         _pendingApply?.Cancel();
-        var pending = _pendingApply = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
+        _pendingApply = pending;
+        await WriteUrlAsync();
         try
         {
             await Task.Delay(ApplyDelay, pending.Token);
         }
         catch (OperationCanceledException)
         {
-            return;
+            // Handled below, with a change that came after the delay ended but before this continued.
         }
+        if (pending.IsCancellationRequested)
+        {
+            return; // newer settings took over, or the page went away
+        }
+        _pendingApply = null;
         _selected = null;
         _held = null;
         _ruleTarget = null;
-        await _room.ApplyAsync(settings);
-        _snapshot = _room.Snapshot;
+        await _room.ApplyAsync(_settings);
+        Show(_room.Snapshot);
     }
 
     private async Task SetProjectorAsync(bool on)
     {
         _projector = on;
         await WriteUrlAsync();
-        if (_pageModule is not null)
-        {
-            await _pageModule.InvokeVoidAsync("setProjector", on);
-        }
+        await InvokePageAsync("setProjector", on);
     }
 
-    private async Task WriteUrlAsync()
+    private Task WriteUrlAsync() => InvokePageAsync("replaceUrl",
+        Navigation.ToAbsoluteUri(Navigation.ToBaseRelativePath(Navigation.Uri).Split('?')[0]).AbsolutePath
+            + CompareQuery.Format(new CompareQuery.View(_settings, _projector)));
+
+    /// <summary>
+    /// Calls page.js from an event handler: an exception there would end the circuit, and a browser that has gone
+    /// (or has not loaded the module yet) has nothing to update.
+    /// </summary>
+    private async Task InvokePageAsync(string identifier, params object?[] args)
     {
-        var url = Navigation.ToAbsoluteUri(Navigation.ToBaseRelativePath(Navigation.Uri).Split('?')[0]).AbsolutePath
-            + CompareQuery.Format(new CompareQuery.View(_settings, _projector));
-        if (_pageModule is not null)
+        if (_pageModule is null)
         {
-            try
-            {
-                await _pageModule.InvokeVoidAsync("replaceUrl", url);
-            }
-            catch (JSDisconnectedException)
-            {
-                // Nothing to keep in step any more.
-            }
+            return;
+        }
+        try
+        {
+            await _pageModule.InvokeVoidAsync(identifier, args);
+        }
+        catch (JSDisconnectedException)
+        {
+            // Nothing to keep in step any more.
         }
     }
 
@@ -201,17 +232,23 @@ public partial class Compare : IAsyncDisposable
             _held = null;
             _room.Play();
         }
-        _snapshot = _room.Snapshot;
+        Show(_room.Snapshot);
     }
 
     private void StepPacket()
     {
-        if (_room?.StepPacket() is { } record)
+        if (_room is null)
+        {
+            return;
+        }
+        var record = _room.StepPacket();
+        // Shown before selecting: a restart not rendered yet would otherwise drop the packet just stepped.
+        Show(_room.Snapshot);
+        if (record is not null)
         {
             _held = null;
             Select(record);
         }
-        _snapshot = _room?.Snapshot ?? _snapshot;
     }
 
     /// <summary>
@@ -229,13 +266,14 @@ public partial class Compare : IAsyncDisposable
             _holdCursor++;
             return;
         }
-        if (_room.StepPacket() is { } record)
+        var record = _room.StepPacket();
+        Show(_room.Snapshot);
+        if (record is not null)
         {
             _held = record;
             _holdCursor = 0;
             Select(record);
         }
-        _snapshot = _room.Snapshot;
     }
 
     /// <summary>The longest lane's hops: stepping continues until the packet has finished in every pane.</summary>
@@ -282,7 +320,7 @@ public partial class Compare : IAsyncDisposable
             client = _selected.Wire.Client,
             lanes = _selected.Lanes.Select((trace, i) => new { mode = _snapshot.Layouts.ElementAtOrDefault(i)?.Title, trace }),
         };
-        await _pageModule.InvokeVoidAsync("downloadText", $"packet-{_selected.Id}.json", "application/json",
+        await InvokePageAsync("downloadText", $"packet-{_selected.Id}.json", "application/json",
             JsonSerializer.Serialize(export, ApiJson.Options));
     }
 
@@ -295,7 +333,8 @@ public partial class Compare : IAsyncDisposable
         if (await _panes.ExportPngAsync(lane) is { } url)
         {
             var mode = _snapshot.Layouts.ElementAtOrDefault(lane)?.Mode ?? "pane";
-            await _pageModule.InvokeVoidAsync("downloadUrl", $"{mode}-{_snapshot.VirtualTimeS:0.000}s.png", url);
+            // A file name, not text to read: the same on every machine whatever the page's language.
+            await InvokePageAsync("downloadUrl", string.Create(CultureInfo.InvariantCulture, $"{mode}-{_snapshot.VirtualTimeS:0.000}s.png"), url);
         }
     }
 
