@@ -13,6 +13,13 @@ export function registerShortcuts(dotnet) {
         if (event.ctrlKey || event.metaKey || event.altKey) {
             return;
         }
+        // A focused button keeps Space for itself, and a focused listing keeps the arrows for scrolling sideways.
+        if (event.key === " " && target && target.closest && target.closest("button, a, [role=button], [role=tab]")) {
+            return;
+        }
+        if (event.key === "ArrowRight" && target && target.closest && target.closest(".tool-listing, [role=region][tabindex]")) {
+            return;
+        }
         let key = null;
         if (event.key === " ") {
             key = "space";

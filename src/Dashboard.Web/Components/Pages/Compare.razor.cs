@@ -103,6 +103,10 @@ public partial class Compare : IAsyncDisposable
         {
             // The browser left before the page finished starting.
         }
+        catch (JSException)
+        {
+            // A browser that cannot load page.js loses the shortcuts and projector type, not the page.
+        }
     }
 
     /// <summary>
