@@ -116,9 +116,10 @@ public static class IpvsadmFormatter
 
     /// <summary>
     /// `ipvsadm -Lnc`: the connection table as /proc/net/ip_vs_conn lists it (bucket order, newest first in a bucket,
-    /// templates included), expiry as mm:ss of the whole seconds left.
+    /// templates included), expiry as mm:ss of the whole seconds left; the first <paramref name="maxEntries"/> entries
+    /// only, for a view that shows no more.
     /// </summary>
-    public static string ListConnections(ConnectionTable table, TimeSpan now)
+    public static string ListConnections(ConnectionTable table, TimeSpan now, int maxEntries = int.MaxValue)
     {
         ArgumentNullException.ThrowIfNull(table);
         table.Advance(now);
@@ -127,7 +128,7 @@ public static class IpvsadmFormatter
         // "pro expire %-11s %-18s %-18s %s\n"
         text.Append("pro expire ").Append(Left("state", 11)).Append(' ').Append(Left("source", 18)).Append(' ')
             .Append(Left("virtual", 18)).Append(' ').Append("destination").Append('\n');
-        foreach (var entry in table.Entries)
+        foreach (var entry in table.Entries.Take(maxEntries))
         {
             var seconds = entry.RemainingSeconds(now);
             var expire = Invariant($"{seconds / 60:00}:{seconds % 60:00}");

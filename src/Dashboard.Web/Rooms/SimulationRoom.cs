@@ -290,7 +290,7 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
         lock (_toolsGate)
         {
             var dataplane = run.Lanes[lane].Dataplane;
-            var tools = new List<ToolText> { ToolTexts.Of("iptables-save", IptablesSaveWriter.Write(dataplane.Ruleset)) };
+            var tools = new List<ToolText> { ToolTexts.Of(RuleTarget.IptablesSave, IptablesSaveWriter.Write(dataplane.Ruleset)) };
             if (dataplane.Ipvs is { } ipvs)
             {
                 string list;
@@ -298,10 +298,10 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
                 {
                     list = IpvsadmFormatter.List(ipvs.Services, ipvs.Connections.Size);
                 }
-                tools.Add(ToolTexts.Of("ipvsadm -Ln", list));
+                tools.Add(ToolTexts.Of(RuleTarget.IpvsadmList, list));
                 if (dataplane.IpSets is IpSetCollection sets)
                 {
-                    tools.Add(ToolTexts.Of("ipset list", IpSetListWriter.Write(sets)));
+                    tools.Add(ToolTexts.Of(RuleTarget.IpsetList, IpSetListWriter.Write(sets)));
                 }
             }
             lock (_gate)
@@ -334,7 +334,9 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
             {
                 ipvs.Connections.Advance(now);
                 ipvsTotal = ipvs.Connections.Count;
-                ipvsLines = [.. IpvsadmFormatter.ListConnections(ipvs.Connections, now).Split('\n', StringSplitOptions.RemoveEmptyEntries).Take(LiveTables.MaxLines + 1)];
+                // Only the entries shown are formatted: this runs 4 times a second under the engine's lock, and a busy
+                // table holds hundreds of thousands. (Two header lines, then the entries: MaxLines + 1 lines in all.)
+                ipvsLines = IpvsadmFormatter.ListConnections(ipvs.Connections, now, LiveTables.MaxLines - 1).Split('\n', StringSplitOptions.RemoveEmptyEntries);
                 heat.Add(Heat("IPVS service table", ServiceTable.TableSize, b => ipvs.Services.ChainLength(b)));
                 heat.Add(Heat("IPVS connection table", ipvs.Connections.Size, ipvs.Connections.ChainLength));
             }
