@@ -107,21 +107,64 @@ public sealed class CompareTimingTests(AppFixture app) : PageTest(app)
 }
 
 /// <summary>A cold start: this class has its own app, and its one test is that app's first page load.</summary>
-public sealed class ColdStartTests(AppFixture app) : PageTest(app)
+public sealed class ColdStartTests(AppFixture app) : IClassFixture<AppFixture>
 {
+    /// <summary>Cold starts measured; the median is reported, because one start on this shared machine can take twice another.</summary>
+    private const int Starts = 3;
+
+    /// <summary>
+    /// A server of its own, started for each measurement and opened the moment it says it listens, in a browser context
+    /// with an empty cache, as a user who runs the README's command and opens the page would (the shared in-process
+    /// server of the other tests is warm).
+    /// </summary>
     [Fact]
     public async Task FirstLoad_ComparePage_IsInteractiveAndReady()
     {
-        var clock = Stopwatch.StartNew();
-        await Page.GotoAsync("/");
-        await Assertions.Expect(Page.Locator("[data-interactive=true]")).ToHaveCountAsync(1);
-        var interactive = clock.Elapsed.TotalMilliseconds;
-        await Assertions.Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Play", Exact = true })).ToBeEnabledAsync();
-        var ready = clock.Elapsed.TotalMilliseconds;
+        AppFixture.RequireChromium();
+        var starts = new List<ColdStart>();
+        for (var i = 0; i < Starts; i++)
+        {
+            starts.Add(await MeasureAsync());
+        }
 
-        Timings.Record("coldStart", new { interactiveMs = Math.Round(interactive), roomReadyMs = Math.Round(ready) });
-        Assert.True(interactive < 30_000, $"interactive after {interactive} ms");
+        Timings.Record("coldStart", new
+        {
+            starts = starts.Count,
+            processToListeningMs = Median(starts, s => s.ProcessToListeningMs),
+            firstByteMs = Median(starts, s => s.FirstByteMs),
+            interactiveMs = Median(starts, s => s.InteractiveMs),
+            roomReadyMs = Median(starts, s => s.RoomReadyMs),
+            each = starts,
+        });
+        Assert.All(starts, s => Assert.True(s.InteractiveMs < 30_000, $"interactive after {s.InteractiveMs} ms"));
     }
+
+    private async Task<ColdStart> MeasureAsync()
+    {
+        await using var server = await AppProcess.StartAsync(TestContext.Current.CancellationToken);
+        await using var context = await app.Browser!.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = server.BaseAddress.ToString(),
+            ViewportSize = new ViewportSize { Width = 1440, Height = 1100 },
+            Locale = "en-US",
+        });
+        var page = await context.NewPageAsync();
+
+        var clock = Stopwatch.StartNew();
+        await page.GotoAsync("/");
+        await Assertions.Expect(page.Locator("[data-interactive=true]")).ToHaveCountAsync(1, new() { Timeout = 30_000 });
+        var interactive = clock.Elapsed.TotalMilliseconds;
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Play", Exact = true })).ToBeEnabledAsync(new() { Timeout = 30_000 });
+        var ready = clock.Elapsed.TotalMilliseconds;
+        var firstByte = await page.EvaluateAsync<double>("() => performance.getEntriesByType('navigation')[0].responseStart");
+        return new ColdStart(
+            Math.Round(server.Startup.TotalMilliseconds), Math.Round(firstByte), Math.Round(interactive), Math.Round(ready));
+    }
+
+    private static double Median(List<ColdStart> starts, Func<ColdStart, double> figure) =>
+        starts.Select(figure).Order().ElementAt(starts.Count / 2);
+
+    private sealed record ColdStart(double ProcessToListeningMs, double FirstByteMs, double InteractiveMs, double RoomReadyMs);
 }
 
 /// <summary>Collects the measured figures in screenshots/timings.json (one key per measurement) and the test output.</summary>
