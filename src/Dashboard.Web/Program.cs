@@ -27,6 +27,8 @@ builder.Services.AddProblemDetails();
 builder.Services.AddSingleton<RulesPreviewService>();
 builder.Services.AddSingleton<SimulationRooms>();
 builder.Services.AddSingleton<ISimulationRooms>(services => services.GetRequiredService<SimulationRooms>());
+// Kestrel listens once the page and the engine have run once, so a fresh server's first visitor does not wait for the JIT.
+WarmStartServer.Wrap(builder.Services);
 
 var app = builder.Build();
 
