@@ -5,6 +5,7 @@ using Dashboard.Simulation.Ipvs;
 using Dashboard.Simulation.KubeProxy;
 using Dashboard.Simulation.Kubernetes;
 using Dashboard.Simulation.Netfilter;
+using Dashboard.Simulation.Netfilter.Matches;
 using Dashboard.Simulation.Packets;
 
 namespace Dashboard.Simulation.Engine;
@@ -503,6 +504,17 @@ public sealed partial class NodeDataplane
         private void Matched(string tableName, Rule rule, string verdict)
         {
             result.Trace.Add(new KernelTraceEntry(tableName, rule.Chain.Name, rule.Position, verdict));
+            if (dataplane._context.IpSets is { } sets)
+            {
+                foreach (var match in rule.Matches)
+                {
+                    if (match is SetMatch { Inverted: false } set
+                        && sets.MemberMatching(set.SetName, set.SourceFlags, dataplane._context.Packet) is { } member)
+                    {
+                        Add(new SetLookup(set.SetName, set.Flags, member, 0));
+                    }
+                }
+            }
             Add(new RuleMatched(tableName, rule.Chain.Name, rule.Position, dataplane.TextOf(rule), verdict, _cost.RuleMatchNs));
         }
 

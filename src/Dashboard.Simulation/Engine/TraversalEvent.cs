@@ -14,6 +14,7 @@ namespace Dashboard.Simulation.Engine;
 [JsonDerivedType(typeof(ConntrackCreated), "conntrackCreated")]
 [JsonDerivedType(typeof(RulesScanned), "rulesScanned")]
 [JsonDerivedType(typeof(RuleMatched), "ruleMatched")]
+[JsonDerivedType(typeof(SetLookup), "setLookup")]
 [JsonDerivedType(typeof(ChainPolicy), "chainPolicy")]
 [JsonDerivedType(typeof(NatApplied), "natApplied")]
 [JsonDerivedType(typeof(Routed), "routed")]
@@ -47,6 +48,13 @@ public sealed record RulesScanned(string Table, string Chain, int FirstRule, int
 
 /// <summary>A rule matched; Verdict as the kernel's TRACE prints it (JUMP:X, CONTINUE, ACCEPT, DROP, RETURN...).</summary>
 public sealed record RuleMatched(string Table, string Chain, int Rule, string Text, string Verdict, double CostNs) : TraversalEvent(CostNs);
+
+/// <summary>
+/// A `-m set --match-set NAME flags` match of the rule that follows found the packet in the set: the member, as
+/// `ipset list` prints it. Its cost is the rule's (<see cref="RuleMatched"/>); the sets of rules that did not match
+/// are part of their <see cref="RulesScanned"/>.
+/// </summary>
+public sealed record SetLookup(string Set, string Flags, string Member, double CostNs) : TraversalEvent(CostNs);
 
 /// <summary>A built-in chain ended and its policy decided.</summary>
 public sealed record ChainPolicy(string Table, string Chain, string Policy, double CostNs) : TraversalEvent(CostNs);

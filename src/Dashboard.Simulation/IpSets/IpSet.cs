@@ -244,50 +244,54 @@ public sealed class IpSet
     /// bitmap:port only answers for TCP and UDP (ip_set_get_ip_port), which is why kube-proxy keeps SCTP node ports in
     /// a hash:ip,port set instead.
     /// </summary>
-    public bool Test(IReadOnlyList<bool> sourceFlags, Packet packet)
+    public bool Test(IReadOnlyList<bool> sourceFlags, Packet packet) => Find(sourceFlags, packet) is not null;
+
+    /// <summary>The member <see cref="Test"/> finds for the packet (with the prefix length a net dimension matched at), or null.</summary>
+    public IpSetEntry? Find(IReadOnlyList<bool> sourceFlags, Packet packet)
     {
         if (sourceFlags.Count < Type.Dimensions())
         {
-            return false;
+            return null;
         }
         Ipv4Address AddressOf(int dimension) => sourceFlags[dimension] ? packet.Source : packet.Destination;
         ushort PortOf(int dimension) => !packet.Protocol.HasPorts() ? (ushort)0
             : sourceFlags[dimension] ? packet.SourcePort : packet.DestinationPort;
+        IpSetEntry? Found(IpSetEntry entry) => Lookup(entry) ? entry : null;
 
         switch (Type)
         {
             case IpSetType.HashIp:
-                return Lookup(IpSetEntry.ForIp(AddressOf(0)));
+                return Found(IpSetEntry.ForIp(AddressOf(0)));
             case IpSetType.HashIpPort:
-                return Lookup(IpSetEntry.ForIpPort(AddressOf(0), packet.Protocol, PortOf(1)));
+                return Found(IpSetEntry.ForIpPort(AddressOf(0), packet.Protocol, PortOf(1)));
             case IpSetType.HashIpPortIp:
-                return Lookup(IpSetEntry.ForIpPortIp(AddressOf(0), packet.Protocol, PortOf(1), AddressOf(2)));
+                return Found(IpSetEntry.ForIpPortIp(AddressOf(0), packet.Protocol, PortOf(1), AddressOf(2)));
             case IpSetType.HashIpPortNet:
                 for (var cidr = 32; cidr > 0; cidr--)
                 {
-                    if (_cidrCounts[cidr] > 0 && Lookup(IpSetEntry.ForIpPortNet(
-                        AddressOf(0), packet.Protocol, PortOf(1), new Ipv4Prefix(AddressOf(2), cidr))))
+                    if (_cidrCounts[cidr] > 0 && Found(IpSetEntry.ForIpPortNet(
+                        AddressOf(0), packet.Protocol, PortOf(1), new Ipv4Prefix(AddressOf(2), cidr))) is { } entry)
                     {
-                        return true;
+                        return entry;
                     }
                 }
-                return false;
+                return null;
             case IpSetType.HashNet:
                 for (var cidr = 32; cidr > 0; cidr--)
                 {
-                    if (_cidrCounts[cidr] > 0 && Lookup(IpSetEntry.ForNet(new Ipv4Prefix(AddressOf(0), cidr))))
+                    if (_cidrCounts[cidr] > 0 && Found(IpSetEntry.ForNet(new Ipv4Prefix(AddressOf(0), cidr))) is { } entry)
                     {
-                        return true;
+                        return entry;
                     }
                 }
-                return false;
+                return null;
             default:
                 if (packet.Protocol is not (IpProtocol.Tcp or IpProtocol.Udp))
                 {
-                    return false;
+                    return null;
                 }
                 var port = PortOf(0);
-                return InRange(port) && BitmapContains(port);
+                return InRange(port) && BitmapContains(port) ? IpSetEntry.ForPort(port) : null;
         }
     }
 

@@ -69,6 +69,9 @@ public interface IIpSetLookup
 {
     /// <summary>Null when no set of that name exists.</summary>
     bool? Test(string setName, IReadOnlyList<bool> sourceFlags, Packet packet);
+
+    /// <summary>The member the packet matched, as `ipset list` prints it; null when it matched none (or no such set).</summary>
+    string? MemberMatching(string setName, IReadOnlyList<bool> sourceFlags, Packet packet);
 }
 
 /// <summary>Everything a match may look at while a packet walks the rules; reused from packet to packet.</summary>

@@ -115,12 +115,11 @@ public sealed class LanePath
                     here = ChainStation(s.Table, s.Chain, hook, here);
                     hops.Add(new WireHop(here, "scan", s.LastRule, s.Chain, s.FirstRule, index));
                     break;
+                case SetLookup s when _index.TryGetValue(IpSet, out var set):
+                    hops.Add(new WireHop(set, "set", 0, $"{s.Set} {s.Member}", 0, index));
+                    break;
                 case RuleMatched m:
                     here = ChainStation(m.Table, m.Chain, hook, here);
-                    if (_index.TryGetValue(IpSet, out var set) && SetName(m.Text) is { } setName)
-                    {
-                        hops.Add(new WireHop(set, "set", 0, setName, 0, index));
-                    }
                     hops.Add(new WireHop(here, "match", m.Rule, Target(m.Text, m.Verdict), 0, index));
                     break;
                 case ChainPolicy p:
@@ -211,20 +210,6 @@ public sealed class LanePath
     {
         var at = text.LastIndexOf(" -j ", StringComparison.Ordinal);
         return at < 0 ? verdict : text[(at + 4)..];
-    }
-
-    /// <summary>The ipset a `-m set --match-set NAME dst,dst` rule consulted.</summary>
-    private static string? SetName(string text)
-    {
-        const string option = "--match-set ";
-        var at = text.IndexOf(option, StringComparison.Ordinal);
-        if (at < 0)
-        {
-            return null;
-        }
-        var start = at + option.Length;
-        var end = text.IndexOf(' ', start);
-        return end < 0 ? text[start..] : text[start..end];
     }
 
     /// <summary>The address a rewrite changed: the source for SNAT, MASQUERADE and un-DNAT, the destination for DNAT and un-SNAT.</summary>

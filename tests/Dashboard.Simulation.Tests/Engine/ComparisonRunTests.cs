@@ -212,6 +212,30 @@ public class ComparisonRunTests
     }
 
     [Fact]
+    public void AdvanceTo_IpvsMode_ClusterIpRuleNamesTheSetMemberTheServiceMatched()
+    {
+        var packets = Small(TrafficProfile.Default, 3, new LaneOptions("ipvs")).AdvanceTo(TimeSpan.FromSeconds(30), int.MaxValue);
+
+        var checkedPackets = 0;
+        foreach (var result in packets.Where(p => p.OpensConnection && !p.FromServer).Select(p => p.Lanes[0]!))
+        {
+            var events = result.Events;
+            var rule = events.Select((e, i) => (e, i)).FirstOrDefault(x => x.e is RuleMatched m && m.Text.Contains("--match-set KUBE-CLUSTER-IP ", StringComparison.Ordinal));
+            if (rule.e is null)
+            {
+                continue; // a NodePort or external client: another set's rule
+            }
+            // The member is the service's address, protocol and port, as `ipset list` prints a hash:ip,port entry.
+            var sent = result.HeadersBefore;
+            var lookup = Assert.IsType<SetLookup>(events[rule.i - 1]);
+            Assert.Equal(("KUBE-CLUSTER-IP", "dst,dst"), (lookup.Set, lookup.Flags));
+            Assert.Equal($"{sent.Destination},{sent.Protocol.ToName()}:{sent.DestinationPort}", lookup.Member);
+            checkedPackets++;
+        }
+        Assert.True(checkedPackets > 0, "no cluster-IP connection was opened");
+    }
+
+    [Fact]
     public void AdvanceTo_PacketCap_StopsClockAtLastPacketAndSkipsNoTraffic()
     {
         var profile = TrafficProfile.Default with { NewConnectionsPerSecond = 200 };

@@ -106,6 +106,28 @@ public class IpSetMembershipTests
         Assert.Equal(expected, set.Test(Src, Tcp(source, 41000, "10.96.0.10", 80)));
     }
 
+    [Theory]
+    [InlineData(IpSetType.HashIpPort, "10.244.1.9", 80, "10.96.0.10,tcp:80")]
+    [InlineData(IpSetType.HashIpPortNet, "192.168.7.7", 80, "10.96.0.10,tcp:80,192.168.0.0/16")]
+    [InlineData(IpSetType.HashIpPortNet, "10.200.0.1", 80, "10.96.0.10,tcp:80,10.200.0.1")]
+    [InlineData(IpSetType.BitmapPort, "10.244.1.9", 30080, "30080")]
+    public void Find_Match_IsTheMemberAsAdded(IpSetType type, string source, ushort port, string member)
+    {
+        // The longest prefix wins where a net dimension holds several: /32 for 10.200.0.1, /16 for 192.168.7.7.
+        var (flags, members) = type switch
+        {
+            IpSetType.HashIpPort => (DstDst, new[] { "10.96.0.10,tcp:80", "10.96.0.10,udp:53" }),
+            IpSetType.BitmapPort => (Dst, ["30080", "30000"]),
+            _ => (DstDstSrc, ["10.96.0.10,tcp:80,192.168.0.0/16", "10.96.0.10,tcp:80,10.200.0.1", "10.96.0.10,tcp:80,10.0.0.0/8"]),
+        };
+        var set = Set(type, members);
+
+        var found = set.Find(flags, Tcp(source, 41000, type == IpSetType.BitmapPort ? "192.168.5.10" : "10.96.0.10", port));
+
+        Assert.Equal(member, found?.Format(type));
+        Assert.Null(set.Find(flags, Tcp(source, 41000, "10.96.0.11", 81)));
+    }
+
     [Fact]
     public void Add_NetWithHostBits_StoresTheMaskedNetwork()
     {

@@ -75,4 +75,7 @@ internal sealed class FakeIpSets(string name, string address, ushort port) : IIp
         var p = sourceFlags.Count > 1 ? (sourceFlags[1] ? packet.SourcePort : packet.DestinationPort) : port;
         return ip == Ipv4Address.Parse(address) && p == port;
     }
+
+    public string? MemberMatching(string setName, IReadOnlyList<bool> sourceFlags, Packet packet) =>
+        Test(setName, sourceFlags, packet) == true ? $"{address},{packet.Protocol.ToName()}:{port}" : null;
 }

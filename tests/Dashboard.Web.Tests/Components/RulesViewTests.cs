@@ -1,6 +1,8 @@
 using Bunit;
 using Dashboard.Simulation.Engine;
+using Dashboard.Simulation.IpSets;
 using Dashboard.Simulation.Ipvs;
+using Dashboard.Simulation.Packets;
 using Dashboard.Web.Components.Controls;
 using Dashboard.Web.Model;
 using Dashboard.Web.Rooms;
@@ -71,6 +73,27 @@ public sealed class RulesViewTests : DashboardTestContext
 
         view.WaitForAssertion(() => Assert.StartsWith("TCP  10.96.0.20:80 rr", view.Find(".rule-target").TextContent.TrimStart("0123456789".ToCharArray()), StringComparison.Ordinal));
         Assert.Contains("ipvsadm -Ln", view.Markup, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Render_IpsetList_LightsTheMemberTheSelectedPacketMatchedUnderItsSet()
+    {
+        var (run, paths) = PacketRecords.Run();
+        var record = PacketRecords.Next(run, paths); // a SYN from a pod on this node to a ClusterIP
+        var room = Services.GetRequiredService<FakeSimulationRooms>().Room;
+        var text = ToolTexts.Of(RuleTarget.IpsetList, IpSetListWriter.Write((IpSetCollection)run.Lanes[1].Dataplane.IpSets!));
+        room.ToolTexts[1] = [ToolTexts.Of(RuleTarget.IptablesSave, Simulation.Netfilter.IptablesSaveWriter.Write(run.Lanes[1].Dataplane.Ruleset)), text];
+        var snapshot = RoomSnapshot.Empty with { Status = RoomStatus.Paused, Generation = 1, Layouts = [.. paths.Select(p => p.Layout)] };
+        var sent = record.Packet.Lanes[1]!.HeadersBefore;
+
+        var view = Render<RulesView>(p => p.Add(v => v.Room, room).Add(v => v.Snapshot, snapshot).Add(v => v.Selected, record)
+            .Add(v => v.Target, new RuleTarget(1, RuleTarget.IpsetList, Text: "Name: KUBE-CLUSTER-IP")));
+
+        view.WaitForAssertion(() => Assert.NotEmpty(view.FindComponent<RulesText>().Instance.Lit!));
+        var line = Assert.Single(view.FindComponent<RulesText>().Instance.Lit!) - 1;
+        // The service's address, protocol and port, as ipset list prints a hash:ip,port member, in KUBE-CLUSTER-IP's list.
+        Assert.Equal($"{sent.Destination},{sent.Protocol.ToName()}:{sent.DestinationPort}", text.Lines[line].Text);
+        Assert.Equal("Name: KUBE-CLUSTER-IP", text.Lines.Take(line).Last(l => l.Text.StartsWith("Name: ", StringComparison.Ordinal)).Text);
     }
 
     [Fact]

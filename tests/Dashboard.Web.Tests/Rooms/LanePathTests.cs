@@ -136,7 +136,7 @@ public class LanePathTests
             ["ctnew"] = e => e is ConntrackCreated,
             ["scan"] = e => e is RulesScanned,
             ["match"] = e => e is RuleMatched,
-            ["set"] = e => e is RuleMatched,
+            ["set"] = e => e is SetLookup,
             ["policy"] = e => e is ChainPolicy,
             ["nat"] = e => e is NatApplied,
             ["route"] = e => e is Routed,
@@ -175,7 +175,7 @@ public class LanePathTests
             }
         }
         // The traffic exercised the kinds the panes draw most.
-        Assert.Superset(new HashSet<string> { "hook", "ct", "ctnew", "scan", "match", "nat", "route", "svc", "sched", "conn", "xmit", "deliver", "reject", "direct" }, kinds);
+        Assert.Superset(new HashSet<string> { "hook", "ct", "ctnew", "scan", "match", "set", "nat", "route", "svc", "sched", "conn", "xmit", "deliver", "reject", "direct" }, kinds);
     }
 
     [Fact]

@@ -16,6 +16,9 @@ public sealed class SetMatch(string setName, IReadOnlyList<bool> sourceFlags, bo
 
     public bool Inverted { get; } = inverted;
 
+    /// <summary>The directions as the rule writes them: dst,dst.</summary>
+    public string Flags => string.Join(',', SourceFlags.Select(source => source ? "src" : "dst"));
+
     public override string Module => "set";
 
     /// <summary>Without a set lookup, or for a set that does not exist, nothing matches (even inverted).</summary>
@@ -29,11 +32,7 @@ public sealed class SetMatch(string setName, IReadOnlyList<bool> sourceFlags, bo
         {
             output.Append(" !");
         }
-        output.Append(" --match-set ").Append(SetName).Append(' ');
-        for (var i = 0; i < SourceFlags.Count; i++)
-        {
-            output.Append(i == 0 ? "" : ",").Append(SourceFlags[i] ? "src" : "dst");
-        }
+        output.Append(" --match-set ").Append(SetName).Append(' ').Append(Flags);
     }
 
     internal sealed class Builder : MatchBuilder

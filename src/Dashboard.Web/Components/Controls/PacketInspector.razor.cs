@@ -76,6 +76,7 @@ public partial class PacketInspector
         ConntrackCreated c => $"{c.Original} / reply {c.Reply}{(c.State is null ? "" : " " + c.State)} (bucket {c.Bucket})",
         RulesScanned s => $"{s.Table} {s.Chain}: rules {s.FirstRule}-{s.LastRule} did not match ({s.Count})",
         RuleMatched m => $"{m.Table} {m.Chain} rule {m.Rule}: {m.Text} => {m.Verdict}",
+        SetLookup s => $"{s.Set} {s.Flags}: {s.Member}",
         ChainPolicy p => $"{p.Table} {p.Chain} policy {p.Policy}",
         NatApplied n => $"{n.Rewrite} ({n.By})",
         Routed r => r.Decision == "local" ? "local" : $"{r.Decision} via {r.OutInterface}",

@@ -115,6 +115,7 @@ public partial class RulesView
     public static RuleTarget? TargetOf(int lane, IReadOnlyList<TraversalEvent> events, TraversalEvent e) => e switch
     {
         RuleMatched m => new RuleTarget(lane, RuleTarget.IptablesSave, m.Table, m.Chain, m.Rule),
+        SetLookup s => new RuleTarget(lane, RuleTarget.IpsetList, Text: $"Name: {s.Set}\n{s.Member}"),
         IpvsServiceLookup { Hit: true } s => new RuleTarget(lane, RuleTarget.IpvsadmList, Text: s.Service),
         IpvsScheduled s => new RuleTarget(lane, RuleTarget.IpvsadmList,
             Text: events.OfType<IpvsServiceLookup>().LastOrDefault(l => l.Hit) is { } service ? $"{service.Service}\n-> {s.RealServer}" : "-> " + s.RealServer),
