@@ -70,6 +70,37 @@ public sealed class ComparePageTests(AppFixture app) : PageTest(app)
     }
 
     [Fact]
+    public async Task Phone_SettingsFoldAway_TabsAreADrawerAtTheBottom()
+    {
+        await Page.SetViewportSizeAsync(390, 844);
+        await OpenAsync("/");
+        var seed = Page.GetByLabel("Seed");
+        var tabs = Page.Locator(".compare-tabs");
+        var panel = tabs.Locator(".mud-tabs-panels");
+
+        // The run controls and the panes come first; the settings unfold on request.
+        await Assertions.Expect(seed).ToBeHiddenAsync();
+        await Assertions.Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Play", Exact = true })).ToBeInViewportAsync();
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Scenario and traffic" }).ClickAsync();
+        await Assertions.Expect(seed).ToBeVisibleAsync();
+
+        // The tab bar stays at the bottom of the screen, its panel closed until a tab is tapped.
+        var bar = await tabs.BoundingBoxAsync();
+        Assert.NotNull(bar);
+        Assert.InRange(bar.Y + bar.Height, 843, 845);
+        await Assertions.Expect(panel).ToBeHiddenAsync();
+        await Page.GetByRole(AriaRole.Tab, new() { Name = "Inspector" }).ClickAsync();
+        await Assertions.Expect(panel).ToBeVisibleAsync();
+        await Assertions.Expect(panel).ToContainTextAsync("Click a packet");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Play", Exact = true }).ClickAsync();
+        await Page.WaitForFunctionAsync("() => globalThis.dashboardAnimation && globalThis.dashboardAnimation.stats().drawn >= 5");
+        await ScreenshotAsync("compare-phone.png", fullPage: false);
+
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Hide the panel" }).ClickAsync();
+        await Assertions.Expect(panel).ToBeHiddenAsync();
+    }
+
+    [Fact]
     public async Task SwitchToKorean_TranslatesThePageAndKeepsChainNames()
     {
         await OpenAsync("/");

@@ -46,12 +46,13 @@ public abstract partial class PageTest(AppFixture app) : IClassFixture<AppFixtur
         await Assertions.Expect(Page.Locator("[data-interactive=true]")).ToHaveCountAsync(1);
     }
 
-    protected async Task ScreenshotAsync(string name)
+    /// <summary>The whole page, or only the screen (<paramref name="fullPage"/> false) where fixed bars would land mid-page.</summary>
+    protected async Task ScreenshotAsync(string name, bool fullPage = true)
     {
         // Park the mouse so no tooltip of the last click covers the picture.
         await Page.Mouse.MoveAsync(1, 300);
         await Page.WaitForTimeoutAsync(300);
-        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppFixture.ScreenshotDirectory, name), FullPage = true });
+        await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppFixture.ScreenshotDirectory, name), FullPage = fullPage });
     }
 
     protected Task<string> BackgroundAsync() =>

@@ -136,6 +136,29 @@ public sealed class ComparePageTests : DashboardTestContext
     }
 
     [Fact]
+    public async Task PacketClicked_OpensTheTabsDrawerAtTheInspector_ItsToggleClosesIt()
+    {
+        // The drawer only shows on phones (CSS); its state is the page's, so clicking a packet on a phone shows the inspector.
+        var page = RenderAt("/");
+        Room.Push(Snapshot());
+        var record = PacketRecords.FirstSyn();
+        Room.Packets[record.Id] = record;
+        page.WaitForAssertion(() => Assert.NotNull(page.FindComponent<PathPanes>()));
+        Assert.DoesNotContain("drawer-open", page.Find(".compare-tabs").ClassList);
+
+        await page.InvokeAsync(() => page.FindComponent<PathPanes>().Instance.PacketClickedAsync(record.Id, 0));
+
+        page.WaitForAssertion(() => Assert.Contains("drawer-open", page.Find(".compare-tabs").ClassList));
+        Assert.Contains($"Packet {record.Id}", page.Find(".packet-inspector").TextContent, StringComparison.Ordinal);
+        Assert.Equal("true", page.Find(".drawer-toggle").GetAttribute("aria-expanded"));
+
+        page.Find(".drawer-toggle").Click();
+
+        page.WaitForAssertion(() => Assert.DoesNotContain("drawer-open", page.Find(".compare-tabs").ClassList));
+        Assert.Equal("Show the panel", page.Find(".drawer-toggle").GetAttribute("aria-label"));
+    }
+
+    [Fact]
     public void StepHop_Twice_HoldsThePacketOneHopFurtherInThePanesAndTheInspector()
     {
         var page = RenderAt("/");

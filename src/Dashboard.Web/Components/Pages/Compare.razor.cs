@@ -34,6 +34,10 @@ public partial class Compare : IAsyncDisposable
     private PacketRecord? _held;
     private int _holdCursor;
     private int _tab;
+    /// <summary>Whether the tabs' drawer is open; it only shows on phones, where the tabs are a drawer over the panes.</summary>
+    private bool _drawerOpen;
+    /// <summary>Whether the settings are unfolded; only phones fold them.</summary>
+    private bool _settingsShown;
     private RuleTarget? _ruleTarget;
     private bool _helpOpen;
     private bool _legendOpen;
@@ -301,8 +305,12 @@ public partial class Compare : IAsyncDisposable
         {
             _held = null;
             Select(record);
+            OpenDrawer();
         }
     }
+
+    /// <summary>A tab tapped or a packet clicked: on a phone, its panel opens (stepping leaves the drawer as it is, over or off the panes).</summary>
+    private void OpenDrawer() => _drawerOpen = true;
 
     private void OnRuleRequested(RuleTarget target)
     {
