@@ -48,6 +48,26 @@ public sealed class SettingsPanelTests : DashboardTestContext
     }
 
     [Fact]
+    public void ClientWeights_LastNonZeroSetToZero_IsRefusedAndSaysWhy()
+    {
+        var panel = RenderPanel(RoomSettings.Default with
+        {
+            Traffic = RoomSettings.Default.Traffic with { PodOnNodeWeight = 0, PodOnOtherNodeWeight = 0, ExternalWeight = 1 },
+        });
+        var external = panel.FindAll(".field-weight input")[2];
+
+        external.Change("0");
+
+        Assert.Empty(_changes);
+        Assert.Contains("At least one placement needs a weight above 0", panel.Find("[role=alert]").TextContent, StringComparison.Ordinal);
+
+        panel.FindAll(".field-weight input")[2].Change("2");
+
+        Assert.Equal(2, Assert.Single(_changes).Traffic.ExternalWeight);
+        Assert.Empty(panel.FindAll(".clients-refused"));
+    }
+
+    [Fact]
     public void Forwarding_DrOrTun_SaysKubeProxyOnlyUsesNat()
     {
         var panel = RenderPanel(RoomSettings.Default with { Forwarding = "dr" });

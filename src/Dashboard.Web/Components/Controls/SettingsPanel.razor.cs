@@ -28,6 +28,8 @@ public partial class SettingsPanel
 
     private string? _pasteText;
     private string? _pasteError;
+    /// <summary>The last client weight was refused: with all three at zero the panes would get no traffic.</summary>
+    private bool _clientsRefused;
     private bool _pasting;
 
     [Parameter, EditorRequired]
@@ -122,8 +124,9 @@ public partial class SettingsPanel
             PodOnOtherNodeWeight = Math.Max(0, otherNode ?? Settings.Traffic.PodOnOtherNodeWeight),
             ExternalWeight = Math.Max(0, external ?? Settings.Traffic.ExternalWeight),
         };
-        // All three at zero would leave the panes with no traffic at all: the last non-zero weight stays.
-        return traffic.Problems().Count > 0 ? Task.CompletedTask : Change(Settings with { Traffic = traffic });
+        // All three at zero would leave the panes with no traffic at all: the last non-zero weight stays, and says so.
+        _clientsRefused = traffic.Problems().Count > 0;
+        return _clientsRefused ? Task.CompletedTask : Change(Settings with { Traffic = traffic });
     }
 
     private Task UsePasted()
