@@ -70,6 +70,32 @@ public sealed class ComparePageTests(AppFixture app) : PageTest(app)
     }
 
     [Fact]
+    public async Task Space_AfterClickingStepHop_PlaysAndPauses()
+    {
+        await OpenAsync("/");
+        var stepHop = Page.GetByRole(AriaRole.Button, new() { Name = "Step hop", Exact = true });
+        await Assertions.Expect(stepHop).ToBeEnabledAsync();
+        await stepHop.ClickAsync();
+        await Assertions.Expect(stepHop).ToBeFocusedAsync();
+
+        // Clicked with the mouse, the button does not keep Space: the shortcut plays, then pauses.
+        await Page.Keyboard.PressAsync("Space");
+        await Assertions.Expect(Page.Locator(".status-playing")).ToBeVisibleAsync();
+        await Page.Keyboard.PressAsync("Space");
+        await Assertions.Expect(Page.Locator(".status-paused")).ToBeVisibleAsync();
+
+        // Reached with the keyboard, a button keeps Space: it presses the button (here, a step) and does not play.
+        await Page.Keyboard.PressAsync("Shift+Tab");
+        await Page.Keyboard.PressAsync("Tab");
+        await Assertions.Expect(stepHop).ToBeFocusedAsync();
+        var status = Page.Locator(".run-status");
+        var before = await status.InnerTextAsync();
+        await Page.Keyboard.PressAsync("Space");
+        await Assertions.Expect(status).Not.ToHaveTextAsync(before);
+        await Assertions.Expect(Page.Locator(".status-paused")).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task Phone_SettingsFoldAway_TabsAreADrawerAtTheBottom()
     {
         await Page.SetViewportSizeAsync(390, 844);

@@ -2,10 +2,20 @@
 // virtualised rules view to a line. The animation itself lives in compare.js.
 
 const shortcutTargets = new Set(["INPUT", "TEXTAREA", "SELECT"]);
+const buttons = "button, a, [role=button], [role=tab]";
 
 // Space, the arrow key and "?" call back into the page, except while the user types in a field.
 export function registerShortcuts(dotnet) {
+    // The button the pointer last pressed: focused by a click, it does not keep Space (see below).
+    let clicked = null;
+    const pointer = event => {
+        clicked = event.target && event.target.closest ? event.target.closest(buttons) : null;
+    };
     const handler = event => {
+        if (event.key === "Tab") {
+            clicked = null; // the keyboard moves the focus on: wherever it lands, it was not clicked
+            return;
+        }
         const target = event.target;
         if (target && (shortcutTargets.has(target.tagName) || target.isContentEditable)) {
             return;
@@ -13,8 +23,10 @@ export function registerShortcuts(dotnet) {
         if (event.ctrlKey || event.metaKey || event.altKey) {
             return;
         }
-        // A focused button keeps Space for itself, and a focused listing keeps the arrows for scrolling sideways.
-        if (event.key === " " && target && target.closest && target.closest("button, a, [role=button], [role=tab]")) {
+        // A button the keyboard reached keeps Space for itself; one the mouse clicked does not, so Space plays and
+        // pauses after a click on Step hop. A focused listing keeps the arrows for scrolling sideways.
+        const button = target && target.closest ? target.closest(buttons) : null;
+        if (event.key === " " && button && button !== clicked) {
             return;
         }
         if (event.key === "ArrowRight" && target && target.closest && target.closest(".tool-listing, [role=region][tabindex]")) {
@@ -35,8 +47,14 @@ export function registerShortcuts(dotnet) {
         event.preventDefault();
         dotnet.invokeMethodAsync("OnShortcut", key);
     };
+    document.addEventListener("pointerdown", pointer, true);
     document.addEventListener("keydown", handler);
-    return { dispose: () => document.removeEventListener("keydown", handler) };
+    return {
+        dispose: () => {
+            document.removeEventListener("pointerdown", pointer, true);
+            document.removeEventListener("keydown", handler);
+        },
+    };
 }
 
 // Projector mode scales the whole page's type (MudBlazor sizes text in rem), not only the canvases.

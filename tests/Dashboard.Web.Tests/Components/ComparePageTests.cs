@@ -312,6 +312,17 @@ public sealed class ComparePageTests : DashboardTestContext
     }
 
     [Fact]
+    public void Open_SaysTheVersionModelledAndThatIpvsModeIsDeprecated()
+    {
+        var page = RenderAt("/");
+
+        var note = page.Find(".compare-modelled").TextContent;
+        Assert.Contains("kube-proxy v1.35", note, StringComparison.Ordinal);
+        Assert.Contains("IPVS mode is deprecated from v1.35 (KEP-5495)", note, StringComparison.Ordinal);
+        Assert.Contains("a real node reorders it on every sync", note, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Korean_LabelsTranslated_TechnicalNamesKept()
     {
         UseCulture("ko");
