@@ -1480,7 +1480,7 @@ class Lane {
             }
         }
         if (best && this.view.dotnet) {
-            Promise.resolve(this.view.dotnet.invokeMethodAsync("OnPacketClicked", best.packet.id, this.index)).catch(() => { });
+            Promise.resolve(this.view.dotnet.invokeMethodAsync("OnPacketClicked", best.packet.id)).catch(() => { });
         }
     }
 }

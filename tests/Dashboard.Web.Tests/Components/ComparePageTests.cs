@@ -146,7 +146,7 @@ public sealed class ComparePageTests : DashboardTestContext
         page.WaitForAssertion(() => Assert.NotNull(page.FindComponent<PathPanes>()));
         Assert.DoesNotContain("drawer-open", page.Find(".compare-tabs").ClassList);
 
-        await page.InvokeAsync(() => page.FindComponent<PathPanes>().Instance.PacketClickedAsync(record.Id, 0));
+        await page.InvokeAsync(() => page.FindComponent<PathPanes>().Instance.PacketClickedAsync(record.Id));
 
         page.WaitForAssertion(() => Assert.Contains("drawer-open", page.Find(".compare-tabs").ClassList));
         Assert.Contains($"Packet {record.Id}", page.Find(".packet-inspector").TextContent, StringComparison.Ordinal);

@@ -147,9 +147,9 @@ public partial class PathPanes : IAsyncDisposable
         }
     }
 
-    /// <summary>A packet drawn on a canvas was clicked (compare.js hit-tests its packets).</summary>
+    /// <summary>A packet drawn on a canvas was clicked (compare.js hit-tests its packets); the inspector shows it in every pane.</summary>
     [JSInvokable("OnPacketClicked")]
-    public Task PacketClickedAsync(long packetId, int lane) => OnPacketClicked.InvokeAsync(packetId);
+    public Task PacketClickedAsync(long packetId) => OnPacketClicked.InvokeAsync(packetId);
 
     public async ValueTask DisposeAsync()
     {

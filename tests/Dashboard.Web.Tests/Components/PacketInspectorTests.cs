@@ -1,0 +1,96 @@
+using Bunit;
+using Dashboard.Simulation.Engine;
+using Dashboard.Web.Components.Controls;
+using Dashboard.Web.Model;
+using Dashboard.Web.Rooms;
+
+namespace Dashboard.Web.Tests.Components;
+
+/// <summary>The inspector on a real packet of the small scenario: a SYN from a pod on this node to a ClusterIP, in both modes.</summary>
+public sealed class PacketInspectorTests : DashboardTestContext
+{
+    private readonly List<RuleTarget> _requested = [];
+    private int _exports;
+
+    private IRenderedComponent<PacketInspector> RenderInspector(PacketRecord? record, int? holdHop = null)
+    {
+        var (_, paths) = PacketRecords.Run();
+        return Render<PacketInspector>(p => p
+            .Add(i => i.Record, record)
+            .Add(i => i.Layouts, [.. paths.Select(x => x.Layout)])
+            .Add(i => i.HoldHop, holdHop)
+            .Add(i => i.OnRuleRequested, (RuleTarget t) => _requested.Add(t))
+            .Add(i => i.OnExport, () => _exports++));
+    }
+
+    [Fact]
+    public void NoPacket_SaysHowToPickOne()
+    {
+        var inspector = RenderInspector(null);
+
+        Assert.Contains("Click a packet", inspector.Find(".inspector-empty").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Packet_EveryEngineEventIsAHopInEachMode_WithItsRuleTextAndCost()
+    {
+        var record = PacketRecords.FirstSyn();
+        var inspector = RenderInspector(record);
+
+        var lanes = inspector.FindAll("section.inspector-lane");
+        Assert.Equal(["iptables", "IPVS (rr, NAT)"], lanes.Select(l => l.GetAttribute("aria-label")));
+        for (var lane = 0; lane < 2; lane++)
+        {
+            var events = record.Packet.Lanes[lane]!.Events;
+            var hops = lanes[lane].QuerySelectorAll(".hop");
+            Assert.Equal(events.Count, hops.Length);
+            for (var i = 0; i < events.Count; i++)
+            {
+                Assert.Contains(PacketInspector.Describe(events[i]), hops[i].TextContent, StringComparison.Ordinal);
+            }
+        }
+        // The DNAT rule is shown as iptables-save prints it, with the headers it rewrote.
+        var dnat = record.Packet.Lanes[0]!.Events.OfType<RuleMatched>().Single(m => m.Text.Contains("-j DNAT", StringComparison.Ordinal));
+        Assert.Contains($"-A {dnat.Chain} ", lanes[0].TextContent, StringComparison.Ordinal);
+        var rewrite = lanes[0].QuerySelector(".hop-rewrite")!.TextContent;
+        var sent = record.Packet.Lanes[0]!.HeadersBefore;
+        Assert.Contains($"{sent.Destination}:{sent.DestinationPort}", rewrite, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void HopClicked_RuleOrIpsetMember_OpensTheRulesViewThere()
+    {
+        var record = PacketRecords.FirstSyn();
+        var inspector = RenderInspector(record);
+        var dnat = record.Packet.Lanes[0]!.Events.OfType<RuleMatched>().Single(m => m.Text.Contains("-j DNAT", StringComparison.Ordinal));
+        var member = record.Packet.Lanes[1]!.Events.OfType<SetLookup>().First();
+
+        inspector.FindAll("section.inspector-lane")[0].QuerySelectorAll("button.hop-text")
+            .Single(b => b.TextContent.Contains("-j DNAT", StringComparison.Ordinal)).Click();
+        inspector.FindAll("section.inspector-lane")[1].QuerySelectorAll("button.hop-text")
+            .First(b => b.TextContent.Contains(member.Member, StringComparison.Ordinal)).Click();
+
+        Assert.Equal(new RuleTarget(0, RuleTarget.IptablesSave, "nat", dnat.Chain, dnat.Rule), _requested[0]);
+        Assert.Equal(new RuleTarget(1, RuleTarget.IpsetList, Text: $"Name: {member.Set}\n{member.Member}"), _requested[1]);
+    }
+
+    [Fact]
+    public void Held_MarksTheCurrentHopInEveryPane()
+    {
+        var inspector = RenderInspector(PacketRecords.FirstSyn(), holdHop: 2);
+
+        var current = inspector.FindAll(".hop-current");
+        Assert.Equal(2, current.Count);
+        Assert.All(current, hop => Assert.Equal("step", hop.GetAttribute("aria-current")));
+    }
+
+    [Fact]
+    public void ExportClicked_CallsBack()
+    {
+        var inspector = RenderInspector(PacketRecords.FirstSyn());
+
+        inspector.FindAll("button").Single(b => b.TextContent.Contains("Export trace as JSON", StringComparison.Ordinal)).Click();
+
+        inspector.WaitForAssertion(() => Assert.Equal(1, _exports));
+    }
+}

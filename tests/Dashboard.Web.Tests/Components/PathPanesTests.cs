@@ -1,0 +1,86 @@
+using Bunit;
+using Dashboard.Web.Components.Controls;
+using Dashboard.Web.Rooms;
+
+namespace Dashboard.Web.Tests.Components;
+
+/// <summary>The panes: a frame and counters per mode from the snapshot, and the animation module told what to draw.</summary>
+public sealed class PathPanesTests : DashboardTestContext
+{
+    private readonly BunitJSModuleInterop _module;
+    private readonly BunitJSInterop _view;
+
+    public PathPanesTests()
+    {
+        _module = JSInterop.SetupModule("./js/compare.js");
+        _view = _module.SetupModule("create", _ => true);
+    }
+
+    private static RoomSnapshot Snapshot()
+    {
+        var (_, paths) = PacketRecords.Run();
+        var lanes = paths.Select((p, i) => new LaneSnapshot(p.Layout.Mode, p.Layout.Title, p.Layout.Colour,
+            Packets: 1_204, NewConnections: 100, Delivered: 1_200, Dropped: 3, Rejected: 1,
+            RulesPerNewConnection: i == 0 ? 812 : 14, LookupsPerNewConnection: i == 0 ? 1 : 3, FirstPacketLatencyUs: i == 0 ? 14.5 : 2.25,
+            ConntrackEntries: 1_204, IpvsConnections: i == 0 ? null : 1_180, RequestsPerBackend: new Dictionary<string, long>(), History: [])).ToList();
+        return RoomSnapshot.Empty with { Status = RoomStatus.Paused, Generation = 1, Layouts = [.. paths.Select(p => p.Layout)], Lanes = lanes };
+    }
+
+    [Fact]
+    public void Render_APanePerModeWithItsExactCounters_AndTheModuleCreatedForTheRoom()
+    {
+        var panes = Render<PathPanes>(p => p.Add(v => v.RoomId, "r1").Add(v => v.Snapshot, Snapshot()));
+
+        var sections = panes.FindAll("section.pane");
+        Assert.Equal(["iptables pane", "IPVS (rr, NAT) pane"], sections.Select(s => s.GetAttribute("aria-label")));
+        Assert.Contains("812.0", sections[0].TextContent, StringComparison.Ordinal);
+        Assert.Contains("—", sections[0].QuerySelector(".pane-counters")!.TextContent, StringComparison.Ordinal); // no IPVS table in iptables mode
+        Assert.Contains("1,180", sections[1].TextContent, StringComparison.Ordinal);
+        Assert.Contains("4", sections[1].QuerySelectorAll(".pane-counters dd")[^1].TextContent, StringComparison.Ordinal); // 3 dropped + 1 rejected
+        var create = Assert.Single(_module.Invocations["create"]);
+        Assert.Contains("\"roomId\":\"r1\"", System.Text.Json.JsonSerializer.Serialize(create.Arguments[2]), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SelectionThemeAndHold_AreSentToTheModuleOnceEachChange()
+    {
+        var snapshot = Snapshot();
+        var record = PacketRecords.FirstSyn();
+        var panes = Render<PathPanes>(p => p.Add(v => v.RoomId, "r1").Add(v => v.Snapshot, snapshot));
+
+        panes.Render(p => p.Add(v => v.SelectedPacket, record.Id).Add(v => v.Dark, true));
+        panes.Render(p => p.Add(v => v.Held, record.Wire).Add(v => v.HoldHop, 2));
+        panes.Render(p => p.Add(v => v.HoldHop, 2));
+
+        panes.WaitForAssertion(() => Assert.Equal(record.Id, _view.Invocations["select"][^1].Arguments[0]));
+        Assert.Single(_view.Invocations["setTheme"]);
+        // Nothing was held at first, so nothing was sent; then the packet at hop 2, once: an unchanged hold is not resent.
+        var hold = Assert.Single(_view.Invocations["hold"]);
+        Assert.Equal(2, hold.Arguments[1]);
+    }
+
+    [Fact]
+    public async Task PacketClicked_InTheCanvas_ReachesThePage()
+    {
+        long? clicked = null;
+        var panes = Render<PathPanes>(p => p.Add(v => v.RoomId, "r1").Add(v => v.Snapshot, Snapshot())
+            .Add(v => v.OnPacketClicked, (long id) => clicked = id));
+
+        await panes.InvokeAsync(() => panes.Instance.PacketClickedAsync(42));
+
+        Assert.Equal(42, clicked);
+    }
+
+    [Fact]
+    public void ModuleFails_CountersStayAndTheFailureIsShown()
+    {
+        // A browser whose canvas fails (here on a theme switch): the JS error is shown, the circuit and the counters live on.
+        _view.SetupVoid("setTheme", _ => true).SetException(new Microsoft.JSInterop.JSException("no canvas"));
+        var panes = Render<PathPanes>(p => p.Add(v => v.RoomId, "r1").Add(v => v.Snapshot, Snapshot()));
+
+        panes.Render(p => p.Add(v => v.Dark, true));
+
+        panes.WaitForAssertion(() => Assert.Contains("no canvas", panes.Find("[role=alert]").TextContent, StringComparison.Ordinal));
+        Assert.Equal(2, panes.FindAll(".pane-counters").Count);
+    }
+}
