@@ -235,6 +235,25 @@ public class ComparisonRunTests
         Assert.True(checkedPackets > 0, "no cluster-IP connection was opened");
     }
 
+    [Theory]
+    [InlineData(ForwardingMethod.DirectRouting)]
+    [InlineData(ForwardingMethod.Tunnel)]
+    public void DrTunScenario_DirectRoutingOrTunnel_CarriesTrafficThatRepliesStraightToTheClient(ForwardingMethod method)
+    {
+        var run = new ComparisonRun(ScenarioCatalog.Load("dr-tun"), NodeSettings.Default,
+            [new LaneOptions("iptables"), new LaneOptions("ipvs", "rr", method)], TrafficProfile.Default, seed: 2);
+
+        // Only spread has pods off this node's L2 segment: DR leaves it out and says why; TUN keeps everything.
+        Assert.Equal(method == ForwardingMethod.DirectRouting ? 2 : 0, run.Warnings.Count(w => w.Contains("lvs/spread:http", StringComparison.Ordinal)));
+        Assert.DoesNotContain(run.Warnings, w => w.Contains("lvs/echo", StringComparison.Ordinal) || w.Contains("lvs/front", StringComparison.Ordinal));
+        var packets = run.AdvanceTo(TimeSpan.FromSeconds(30), int.MaxValue);
+        var ipvs = packets.Select(p => p.Lanes[1]).OfType<PacketResult>().ToList();
+        Assert.Contains(ipvs, r => r.Outcome == OutcomeKind.Delivered);
+        Assert.Contains(ipvs, r => r.Events.OfType<IpvsForwarded>().Any(f => f.Method == (method == ForwardingMethod.Tunnel ? "tun" : "dr")));
+        Assert.Contains(ipvs, r => r.Events.OfType<DirectReply>().Any());
+        Assert.DoesNotContain(ipvs, r => r.Outcome == OutcomeKind.Rejected);
+    }
+
     [Fact]
     public void AdvanceTo_PacketCap_StopsClockAtLastPacketAndSkipsNoTraffic()
     {
