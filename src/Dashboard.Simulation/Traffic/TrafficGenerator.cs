@@ -20,7 +20,7 @@ public sealed class TrafficGenerator
     private readonly Random _random;
     private readonly TrafficProfile _profile;
     private readonly NodeSettings _node;
-    /// <summary>Targets by (external ? 2 : 0) + (UDP ? 1 : 0).</summary>
+    /// <summary>Targets by placement * 2 + (UDP ? 1 : 0): see <see cref="Targets"/>.</summary>
     private readonly TrafficTarget[][] _targets;
     private readonly double[] _placementWeights;
     private long _nextId = 1;
@@ -30,31 +30,29 @@ public sealed class TrafficGenerator
         _profile = profile;
         _node = node;
         _random = new Random(unchecked((int)seed ^ 0x5EED));
-        _targets =
-        [
-            [.. targets.Where(t => !t.External && t.Protocol == IpProtocol.Tcp)],
-            [.. targets.Where(t => !t.External && t.Protocol == IpProtocol.Udp)],
-            [.. targets.Where(t => t.External && t.Protocol == IpProtocol.Tcp)],
-            [.. targets.Where(t => t.External && t.Protocol == IpProtocol.Udp)],
-        ];
-        var hasInternal = _targets[0].Length + _targets[1].Length > 0;
-        var hasExternal = _targets[2].Length + _targets[3].Length > 0;
+        // Per placement (its target kind), TCP then UDP.
+        _targets = [.. Enum.GetValues<ClientPlacement>().SelectMany(placement => new[] { IpProtocol.Tcp, IpProtocol.Udp }
+            .Select(protocol => targets.Where(t => t.Kind == KindFor(placement) && t.Protocol == protocol).ToArray()))];
         _placementWeights =
         [
-            hasInternal ? profile.PodOnNodeWeight : 0,
-            hasInternal ? profile.PodOnOtherNodeWeight : 0,
-            hasExternal ? profile.ExternalWeight : 0,
+            Reachable(ClientPlacement.PodOnNode) ? profile.PodOnNodeWeight : 0,
+            Reachable(ClientPlacement.PodOnOtherNode) ? profile.PodOnOtherNodeWeight : 0,
+            Reachable(ClientPlacement.External) ? profile.ExternalWeight : 0,
         ];
         var warnings = new List<string>();
-        if (!hasExternal && profile.ExternalWeight > 0)
+        if (!Reachable(ClientPlacement.External) && profile.ExternalWeight > 0)
         {
             warnings.Add("no NodePort, external IP or load-balancer service: external clients send nothing");
         }
-        if (profile.UdpShare > 0 && _targets[1].Length + _targets[3].Length == 0)
+        if (!Reachable(ClientPlacement.PodOnOtherNode) && profile.PodOnOtherNodeWeight > 0)
+        {
+            warnings.Add("no service has a ready pod on this node: pods on other nodes send it nothing (their own node's kube-proxy picks the pod)");
+        }
+        if (profile.UdpShare > 0 && !targets.Any(t => t.Protocol == IpProtocol.Udp))
         {
             warnings.Add("no UDP service port: every connection is TCP");
         }
-        if (profile.UdpShare < 1 && _targets[0].Length + _targets[2].Length == 0)
+        if (profile.UdpShare < 1 && !targets.Any(t => t.Protocol == IpProtocol.Tcp))
         {
             warnings.Add("no TCP service port: every connection is UDP");
         }
@@ -81,9 +79,8 @@ public sealed class TrafficGenerator
         }
         var start = NextStart;
         var placement = (ClientPlacement)Pick(_placementWeights);
-        var external = placement == ClientPlacement.External ? 2 : 0;
         var udp = _random.NextDouble() < _profile.UdpShare ? 1 : 0;
-        var candidates = _targets[external + udp].Length > 0 ? _targets[external + udp] : _targets[external + (1 - udp)];
+        var candidates = Targets(placement, udp).Length > 0 ? Targets(placement, udp) : Targets(placement, 1 - udp);
         var target = candidates[_random.Next(candidates.Length)];
         var conversation = new Conversation
         {
@@ -97,6 +94,17 @@ public sealed class TrafficGenerator
         NextStart = start + Gap();
         return conversation;
     }
+
+    private static TargetKind KindFor(ClientPlacement placement) => placement switch
+    {
+        ClientPlacement.PodOnNode => TargetKind.ClusterIp,
+        ClientPlacement.PodOnOtherNode => TargetKind.LocalPod,
+        _ => TargetKind.External,
+    };
+
+    private TrafficTarget[] Targets(ClientPlacement placement, int udp) => _targets[(int)placement * 2 + udp];
+
+    private bool Reachable(ClientPlacement placement) => Targets(placement, 0).Length + Targets(placement, 1).Length > 0;
 
     private TimeSpan Gap() => TimeSpan.FromSeconds(-Math.Log(1 - _random.NextDouble()) / _profile.NewConnectionsPerSecond);
 

@@ -6,7 +6,10 @@ public enum ClientPlacement
     /// <summary>A pod on this node: its packets come in on the pod's veth.</summary>
     PodOnNode,
 
-    /// <summary>A pod on another node: its packets come in on eth0 from the cluster CIDR.</summary>
+    /// <summary>
+    /// A pod on another node: its packets come in on eth0 from the cluster CIDR, addressed to a pod on this node, because
+    /// its own node's kube-proxy already turned the ClusterIP into that pod (see <see cref="TargetKind.LocalPod"/>).
+    /// </summary>
     PodOnOtherNode,
 
     /// <summary>A client outside the cluster reaching a NodePort (or an external or load-balancer IP) through eth0.</summary>

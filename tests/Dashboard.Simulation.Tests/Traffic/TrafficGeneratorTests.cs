@@ -72,10 +72,11 @@ public class TrafficGeneratorTests
         AssertShare(0.5, conversations.Count(c => c.Placement == ClientPlacement.PodOnNode), conversations.Count);
         AssertShare(0.3, conversations.Count(c => c.Placement == ClientPlacement.PodOnOtherNode), conversations.Count);
         AssertShare(0.2, conversations.Count(c => c.Placement == ClientPlacement.External), conversations.Count);
-        // The small scenario's only UDP port (kube-dns) is a ClusterIP: pods can use it, external clients cannot.
-        var pods = conversations.Where(c => c.Placement != ClientPlacement.External).ToList();
+        // The small scenario's only UDP port (kube-dns) is a ClusterIP with no pod on this node: pods on this node can
+        // use it; external clients, and pods elsewhere (whose DNS queries go to kube-dns' own nodes), cannot.
+        var pods = conversations.Where(c => c.Placement == ClientPlacement.PodOnNode).ToList();
         AssertShare(0.25, pods.Count(c => c.Protocol == IpProtocol.Udp), pods.Count);
-        Assert.All(conversations.Where(c => c.Placement == ClientPlacement.External), c => Assert.Equal(IpProtocol.Tcp, c.Protocol));
+        Assert.All(conversations.Where(c => c.Placement != ClientPlacement.PodOnNode), c => Assert.Equal(IpProtocol.Tcp, c.Protocol));
     }
 
     [Fact]
@@ -102,10 +103,41 @@ public class TrafficGeneratorTests
             // Neither the range's network nor its broadcast address.
             Assert.NotEqual(range.Network, c.Client);
             Assert.NotEqual(range.Network.Value | ~range.Mask, c.Client.Value);
-            // Pods reach ClusterIPs; external clients reach the node's NodePorts.
-            Assert.Equal(c.Placement == ClientPlacement.External, c.Target.External);
+            // Pods here reach ClusterIPs; pods elsewhere, a pod here (their node DNATed); external clients, NodePorts.
+            Assert.Equal(c.Placement switch
+            {
+                ClientPlacement.PodOnNode => TargetKind.ClusterIp,
+                ClientPlacement.PodOnOtherNode => TargetKind.LocalPod,
+                _ => TargetKind.External,
+            }, c.Target.Kind);
         });
         Assert.All(Enum.GetValues<ClientPlacement>(), p => Assert.Contains(conversations, c => c.Placement == p));
+    }
+
+    [Fact]
+    public void Next_PodOnOtherNode_AddressesAReadyPodOfTheServiceOnThisNode()
+    {
+        // From the scenario's own EndpointSlices: the ready endpoints on node-1 (this node), with their service.
+        var objects = ScenarioCatalog.Load("small");
+        var local = objects.EndpointSlices
+            .SelectMany(slice => (slice.Endpoints ?? []).Where(e => e.NodeName == Node.Name && e.Conditions?.Ready != false)
+                .SelectMany(e => e.Addresses.SelectMany(a => (slice.Ports ?? []).Select(p =>
+                    (Service: slice.Metadata.Labels["kubernetes.io/service-name"], Address: $"{a}:{p.Port}")))))
+            .ToHashSet();
+        var conversations = Open(TrafficProfile.Default with { NewConnectionsPerSecond = 100, PodOnNodeWeight = 0, ExternalWeight = 0 }, TimeSpan.FromSeconds(20));
+
+        Assert.NotEmpty(conversations);
+        Assert.All(conversations, c => Assert.Contains((c.Target.Service.ServiceName, $"{c.Target.Address}:{c.Target.Port}"), local));
+    }
+
+    [Fact]
+    public void Constructor_NoPodOnThisNode_SaysPodsElsewhereSendNothing()
+    {
+        var targets = SmallTargets.Where(t => t.Kind != TargetKind.LocalPod).ToList();
+
+        var generator = new TrafficGenerator(TrafficProfile.Default, targets, Node, 1);
+
+        Assert.Contains(generator.Warnings, w => w.Contains("pods on other nodes send it nothing", StringComparison.Ordinal));
     }
 
     [Fact]

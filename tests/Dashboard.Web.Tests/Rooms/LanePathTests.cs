@@ -10,7 +10,8 @@ namespace Dashboard.Web.Tests.Rooms;
 /// <summary>Engine events placed on a pane's stations: what the animation draws and the inspector links back to.</summary>
 public class LanePathTests
 {
-    private static readonly TrafficProfile PodTcp = TrafficProfile.Default with { UdpShare = 0, ExternalWeight = 0 };
+    /// <summary>TCP from pods on this node: connections to ClusterIPs, each meeting its service rule or virtual service.</summary>
+    private static readonly TrafficProfile PodTcp = TrafficProfile.Default with { UdpShare = 0, ExternalWeight = 0, PodOnOtherNodeWeight = 0 };
 
     /// <summary>Thirty seconds of the small scenario's traffic through the given lanes, with each lane's path.</summary>
     private static (IReadOnlyList<SimulatedPacket> Packets, LanePath[] Paths) Run(TrafficProfile profile, params LaneOptions[] lanes)
