@@ -61,6 +61,8 @@ class CompareView {
         this.dotnet = dotnet;
         this.options = options;
         this.strings = { ...DEFAULT_STRINGS, ...(options.strings ?? {}) };
+        // Stations named in words, by their English label, in the page's language; kernel names are drawn as they are.
+        this.stationLabels = options.labels ?? {};
         this.dark = !!options.dark;
         this.projector = !!options.projector;
         this.lanes = [];
@@ -1406,9 +1408,9 @@ class Lane {
         }
 
         // Label: technical names in monospace, words in the sans face; shrunk (then clipped) to fit the box.
-        let label = s.label;
+        let label = this.view.stationLabels[s.label] ?? s.label;
         if (s.kind === "conntrack" || s.kind === "hash") {
-            label = `${s.label} · ${format(this.view.strings.buckets, n0(s.size))}`;
+            label = `${label} · ${format(this.view.strings.buckets, n0(s.size))}`;
         }
         ctx.fillStyle = t.text;
         ctx.textAlign = "center";

@@ -16,9 +16,13 @@ public sealed class LanePath
     private const int Rows = 9;
 
     private const string Client = "client", Endpoint = "endpoint", Conntrack = "conntrack", Route = "routing";
+
+    /// <summary>The stations named in words (the rest are the kernel's own names): the page draws them in its language.</summary>
+    public const string ClientsLabel = "clients", PodsLabel = "pods", RoutingLabel = "routing",
+        IpvsRoutingLabel = "routing (kube-ipvs0: local)", ServiceTableLabel = "service table", ConnectionTableLabel = "connection table";
     private const string Services = "KUBE-SERVICES", NodePorts = "KUBE-NODEPORTS", ServiceChains = "svc", EndpointChains = "sep";
     /// <summary>IPVS's service table: IP_VS_SVC_TAB_SIZE buckets.</summary>
-    private const int ServiceTableBuckets = 256;
+    public const int ServiceTableBuckets = 256;
 
     private const string IpSet = "ipset", ServiceTable = "service-table", Scheduler = "scheduler", ConnectionTable = "connection-table", Transmit = "transmit";
 
@@ -49,37 +53,37 @@ public sealed class LanePath
             var method = IpvsDirector.MethodName(lane.Options.Forwarding).ToUpperInvariant();
             return new LanePath(new PathLayout("ipvs", $"IPVS ({lane.Options.Scheduler}, {method})", ModeColours["ipvs"],
             [
-                new(Client, "clients", "client", 0, 1),
+                new(Client, ClientsLabel, "client", 0, 1),
                 new("PREROUTING", "PREROUTING", "hook", 1, 1),
                 new(Conntrack, "conntrack", "conntrack", 1, 2, conntrackBuckets),
                 new(Services, Services, "rules", 2, 1, servicesRules),
                 new(IpSet, "ipset", "set", 2, 2),
-                new(Route, "routing (kube-ipvs0: local)", "route", 3, 1),
+                new(Route, IpvsRoutingLabel, "route", 3, 1),
                 new("INPUT", "INPUT", "hook", 4, 1),
-                new(ServiceTable, "service table", "hash", 5, 0, ServiceTableBuckets),
+                new(ServiceTable, ServiceTableLabel, "hash", 5, 0, ServiceTableBuckets),
                 new(Scheduler, lane.Options.Scheduler, "scheduler", 5, 1),
-                new(ConnectionTable, "connection table", "hash", 5, 2, ipvs.Connections.Size),
+                new(ConnectionTable, ConnectionTableLabel, "hash", 5, 2, ipvs.Connections.Size),
                 new("FORWARD", "FORWARD", "hook", 6, 0),
                 new(Transmit, method, "transmit", 6, 1),
                 new("OUTPUT", "OUTPUT", "hook", 6, 2),
                 new("POSTROUTING", "POSTROUTING", "hook", 7, 1),
-                new(Endpoint, "pods", "endpoint", 8, 1),
+                new(Endpoint, PodsLabel, "endpoint", 8, 1),
             ], Rows, 3));
         }
         return new LanePath(new PathLayout(lane.Options.Mode, lane.Options.Mode, ModeColours.GetValueOrDefault(lane.Options.Mode, "#888888"),
         [
-            new(Client, "clients", "client", 0, 1),
+            new(Client, ClientsLabel, "client", 0, 1),
             new("PREROUTING", "PREROUTING", "hook", 1, 1),
             new(Conntrack, "conntrack", "conntrack", 1, 2, conntrackBuckets),
             new(Services, Services, "rules", 2, 1, servicesRules),
             new(NodePorts, NodePorts, "chain", 2, 2),
             new(ServiceChains, "KUBE-SVC / KUBE-EXT", "chain", 3, 1),
             new(EndpointChains, "KUBE-SEP (DNAT)", "chain", 4, 1),
-            new(Route, "routing", "route", 5, 1),
+            new(Route, RoutingLabel, "route", 5, 1),
             new("FORWARD", "FORWARD", "hook", 6, 1),
             new("INPUT", "INPUT", "hook", 6, 2),
             new("POSTROUTING", "POSTROUTING", "hook", 7, 1),
-            new(Endpoint, "pods", "endpoint", 8, 1),
+            new(Endpoint, PodsLabel, "endpoint", 8, 1),
         ], Rows, 3));
     }
 

@@ -44,9 +44,20 @@ public sealed class PacketInspectorTests : DashboardTestContext
             var events = record.Packet.Lanes[lane]!.Events;
             var hops = lanes[lane].QuerySelectorAll(".hop");
             Assert.Equal(events.Count, hops.Length);
+            // Each hop in the engine's order: a walk names its chain and rule numbers, a match its rule as iptables-save prints it.
             for (var i = 0; i < events.Count; i++)
             {
-                Assert.Contains(PacketInspector.Describe(events[i]), hops[i].TextContent, StringComparison.Ordinal);
+                var expected = events[i] switch
+                {
+                    RulesScanned r => $"{r.Table} {r.Chain}: rules {r.FirstRule}-{r.LastRule} did not match ({r.Count})",
+                    RuleMatched m => $"{m.Table} {m.Chain} rule {m.Rule}: {m.Text} => {m.Verdict}",
+                    HookEntered h => h.Hook,
+                    _ => null,
+                };
+                if (expected is not null)
+                {
+                    Assert.Contains(expected, hops[i].TextContent, StringComparison.Ordinal);
+                }
             }
         }
         // The DNAT rule is shown as iptables-save prints it, with the headers it rewrote.
@@ -55,6 +66,21 @@ public sealed class PacketInspectorTests : DashboardTestContext
         var rewrite = lanes[0].QuerySelector(".hop-rewrite")!.TextContent;
         var sent = record.Packet.Lanes[0]!.HeadersBefore;
         Assert.Contains($"{sent.Destination}:{sent.DestinationPort}", rewrite, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Korean_WordsTranslated_ChainsRulesAndTuplesKept()
+    {
+        UseCulture("ko");
+        var record = PacketRecords.FirstSyn();
+        var inspector = RenderInspector(record);
+
+        var walk = record.Packet.Lanes[0]!.Events.OfType<RulesScanned>().First(s => s.Chain == "KUBE-SERVICES");
+        var lookup = record.Packet.Lanes[1]!.Events.OfType<IpvsServiceLookup>().First();
+        var text = inspector.Find(".inspector-lanes").TextContent;
+        Assert.Contains($"nat KUBE-SERVICES: 규칙 {walk.FirstRule}-{walk.LastRule} 불일치 ({walk.Count}개)", text, StringComparison.Ordinal);
+        Assert.Contains($"버킷 {lookup.Bucket}/256, 체인 길이 {lookup.ChainLength}: {lookup.Service}", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("did not match", text, StringComparison.Ordinal);
     }
 
     [Fact]

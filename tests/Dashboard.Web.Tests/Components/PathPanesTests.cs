@@ -42,6 +42,25 @@ public sealed class PathPanesTests : DashboardTestContext
     }
 
     [Fact]
+    public void Korean_StationsNamedInWordsAreDrawnWithTheGlossarysTerms()
+    {
+        UseCulture("ko");
+        Render<PathPanes>(p => p.Add(v => v.RoomId, "r1").Add(v => v.Snapshot, Snapshot()));
+
+        var options = System.Text.Json.JsonSerializer.SerializeToElement(Assert.Single(_module.Invocations["create"]).Arguments[2]);
+        var labels = options.GetProperty("labels");
+        // UI.md's glossary; every station named in lower-case words has a translation (but the tools' own names: conntrack,
+        // ipset, the scheduler), and the kernel's upper-case names none.
+        Assert.Equal("서비스 테이블 (Service Table)", labels.GetProperty("service table").GetString());
+        Assert.Equal("연결 테이블 (Connection Table)", labels.GetProperty("connection table").GetString());
+        var (_, paths) = PacketRecords.Run();
+        var worded = paths.SelectMany(p => p.Layout.Stations).Where(st => !st.Label.Any(char.IsUpper))
+            .Select(st => st.Label).Where(l => l is not "conntrack" and not "ipset" and not "rr").Distinct();
+        Assert.All(worded, l => Assert.True(labels.TryGetProperty(l, out _), $"no translation for station \"{l}\""));
+        Assert.False(labels.TryGetProperty("KUBE-SERVICES", out _));
+    }
+
+    [Fact]
     public void SelectionThemeAndHold_AreSentToTheModuleOnceEachChange()
     {
         var snapshot = Snapshot();

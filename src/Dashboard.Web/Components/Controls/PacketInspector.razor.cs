@@ -68,26 +68,29 @@ public partial class PacketInspector
             ? new RuleTarget(lane, RuleTarget.IptablesSave, s.Table, s.Chain, s.FirstRule)
             : RulesView.TargetOf(lane, events, e);
 
-    /// <summary>The step as a tool would word it: chain and rule numbers, tuples and addresses untranslated.</summary>
-    public static string Describe(TraversalEvent e) => e switch
+    /// <summary>
+    /// The step as a tool would word it: chain and rule numbers, tuples, addresses and the engine's own reasons as they
+    /// are; the words around them in the page's language.
+    /// </summary>
+    private string Describe(TraversalEvent e) => e switch
     {
         HookEntered h => h.Hook,
-        ConntrackLookup c => $"{c.Tuple}: {c.Result} (bucket {c.Bucket}, chain {c.ChainLength})",
-        ConntrackCreated c => $"{c.Original} / reply {c.Reply}{(c.State is null ? "" : " " + c.State)} (bucket {c.Bucket})",
-        RulesScanned s => $"{s.Table} {s.Chain}: rules {s.FirstRule}-{s.LastRule} did not match ({s.Count})",
+        ConntrackLookup c => L["HopConntrackLookup", c.Tuple, c.Result, c.Bucket, c.ChainLength],
+        ConntrackCreated c => L["HopConntrackCreated", c.Original, c.Reply + (c.State is null ? "" : " " + c.State), c.Bucket],
+        RulesScanned s => L["HopRulesScanned", $"{s.Table} {s.Chain}", s.FirstRule, s.LastRule, s.Count],
         RuleMatched m => $"{m.Table} {m.Chain} rule {m.Rule}: {m.Text} => {m.Verdict}",
         SetLookup s => $"{s.Set} {s.Flags}: {s.Member}",
         ChainPolicy p => $"{p.Table} {p.Chain} policy {p.Policy}",
         NatApplied n => $"{n.Rewrite} ({n.By})",
-        Routed r => r.Decision == "local" ? "local" : $"{r.Decision} via {r.OutInterface}",
-        Delivered d => $"{d.To} via {d.Via}",
+        Routed r => r.Decision == "local" ? L["HopRoutedLocal"] : L["HopRouted", r.Decision, r.OutInterface],
+        Delivered d => L["HopDelivered", d.To, d.Via],
         Dropped d => d.Reason,
         Rejected r => r.Reason,
-        IpvsServiceLookup s => $"bucket {s.Bucket} of 256, chain {s.ChainLength}: {(s.Hit ? s.Service : "miss")}",
-        IpvsConnectionLookup c => $"{c.Direction} {c.Tuple}: {c.Result} (bucket {c.Bucket}, chain {c.ChainLength}){(c.State is null ? "" : " " + c.State)}",
+        IpvsServiceLookup s => L["HopIpvsServiceLookup", s.Bucket, LanePath.ServiceTableBuckets, s.ChainLength, s.Hit ? s.Service : L["HopMiss"]],
+        IpvsConnectionLookup c => L["HopIpvsConnectionLookup", $"{c.Direction} {c.Tuple}", c.Result, c.Bucket, c.ChainLength] + (c.State is null ? "" : " " + c.State),
         IpvsScheduled s => $"{s.Scheduler} -> {s.RealServer}: {s.Reason}",
         IpvsForwarded f => $"{f.Method.ToUpperInvariant()} -> {f.RealServer}",
-        ConntrackAltered a => $"reply tuple {a.Reply}",
+        ConntrackAltered a => L["HopConntrackAltered", a.Reply],
         DirectReply d => $"{d.Method.ToUpperInvariant()}: {d.RealServer}: {d.Reason}",
         _ => e.GetType().Name,
     };

@@ -76,6 +76,7 @@ public partial class PathPanes : IAsyncDisposable
                     dark = Dark,
                     projector = Projector,
                     strings = AnimationStrings(),
+                    labels = StationLabels(),
                 });
             }
             if (_view is null)
@@ -123,6 +124,17 @@ public partial class PathPanes : IAsyncDisposable
         ["connecting"] = L["AnimConnecting"],
         ["reconnecting"] = L["AnimReconnecting"],
         ["disconnected"] = L["AnimDisconnected"],
+    };
+
+    /// <summary>The stations named in words, by their English label, in the page's language (the glossary's terms in Korean).</summary>
+    private Dictionary<string, string> StationLabels() => new()
+    {
+        [LanePath.ClientsLabel] = L["StationClients"],
+        [LanePath.PodsLabel] = L["StationPods"],
+        [LanePath.RoutingLabel] = L["StationRouting"],
+        [LanePath.IpvsRoutingLabel] = L["StationIpvsRouting"],
+        [LanePath.ServiceTableLabel] = L["StationServiceTable"],
+        [LanePath.ConnectionTableLabel] = L["StationConnectionTable"],
     };
 
     /// <summary>A pane as a PNG data URL (title included), or null when the animation is not running.</summary>
