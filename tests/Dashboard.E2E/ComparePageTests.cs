@@ -96,6 +96,26 @@ public sealed class ComparePageTests(AppFixture app) : PageTest(app)
     }
 
     [Fact]
+    public async Task SlowMotion_BelowOneTimes_PacketsTakeLongerOnScreenAndThePaneSaysSo()
+    {
+        async Task<double> LifetimeAsync(string url)
+        {
+            await OpenAsync(url);
+            await Page.GetByRole(AriaRole.Button, new() { Name = "Play", Exact = true }).ClickAsync();
+            // lifeMs averages the packets drawn (each weighs a tenth): after 30 the starting guess weighs under 5%.
+            await Page.WaitForFunctionAsync("() => globalThis.dashboardAnimation && globalThis.dashboardAnimation.stats().drawn >= 30");
+            return await Page.EvaluateAsync<double>("() => globalThis.dashboardAnimation.stats().lifeMs");
+        }
+
+        var normal = await LifetimeAsync("/?rate=50");
+        await Assertions.Expect(Page.GetByText("slow motion")).ToHaveCountAsync(0);
+        var slow = await LifetimeAsync("/?rate=50&speed=0.1");
+
+        await Assertions.Expect(Page.GetByText("slow motion: packets move 8× slower").First).ToBeVisibleAsync();
+        Assert.True(slow > normal * 4, $"a packet's time on screen: {slow} ms at 0.1x, {normal} ms at 1x");
+    }
+
+    [Fact]
     public async Task Phone_SettingsFoldAway_TabsAreADrawerAtTheBottom()
     {
         await Page.SetViewportSizeAsync(390, 844);

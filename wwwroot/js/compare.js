@@ -5,6 +5,7 @@
 const DEFAULT_STRINGS = {
     sampled: "drawing {0} of {1} packets",
     skipped: "{0} events skipped",
+    slowMotion: "slow motion: packets move {0}× slower",
     modelled: "modelled",
     rules: "{0} rules",
     buckets: "{0} buckets",
@@ -24,6 +25,9 @@ const DWELL_MS = 40;               // pausing there after arriving
 const SAME_STATION_MS = 90;        // a hop at the station the packet already is at
 const SCAN_BASE_MS = 60, SCAN_PER_RULE_MS = 0.25, SCAN_MAX_MS = 3000; // 10,000 rules must LOOK slow
 const TAIL_MS = 50;
+// Below 1x virtual time the packets also move slower on screen (1 / speed, at most this much): slow motion is for
+// following one packet, which 120 ms hops are too quick for. At 1x and faster, on-screen timing stays the same.
+const SLOW_MOTION_MAX = 8;
 const FX_FADE_MS = 350;
 const FX_CAPACITY = 512;
 const FRAME_RING = 600, LATENCY_RING = 1024;
@@ -78,6 +82,7 @@ class CompareView {
         this.lastBatchAt = 0;
         this.quota = 0;
         this.lifeMs = 2500;
+        this.slowMotion = 1;
         this.activePackets = 0;
         this.pendingStarts = [];   // packets admitted but not yet moving: their latency is taken when they start
         this.recentBatches = [];   // {at, simulated, drawn} for the per-second "drawing X of Y"
@@ -175,6 +180,7 @@ class CompareView {
         this.counters.received += packets.length;
         this.counters.lastSeq = batch.seq;
         this.skippedEvents = batch.skipped ?? 0;
+        this.slowMotion = batch.speed > 0 && batch.speed < 1 ? Math.min(SLOW_MOTION_MAX, 1 / batch.speed) : 1;
 
         // An even sample at a rate the screen can hold: budget / packet lifetime, accrued per batch interval.
         const lanesDrawn = Math.max(1, this.lanes.length);
@@ -289,6 +295,9 @@ class CompareView {
         if (this.skippedEvents > 0) {
             parts.push(format(this.strings.skipped, n0(this.skippedEvents)));
         }
+        if (this.slowMotion > 1) {
+            parts.push(format(this.strings.slowMotion, n0(this.slowMotion)));
+        }
         const text = parts.join(" · ");
         for (const lane of this.lanes) {
             lane.setStatus(text);
@@ -381,6 +390,7 @@ class CompareView {
             skippedEvents: this.skippedEvents ?? 0,
             lastSeq: this.counters.lastSeq,
             generation: this.generation,
+            lifeMs: Math.round(this.lifeMs),
         };
     }
 
@@ -691,7 +701,8 @@ class Lane {
                     wrap = 2;
                 }
             }
-            const travel = s !== at ? (route === 2 ? TRAVEL_MS * 4 : route === 1 ? TRAVEL_MS * 2 : TRAVEL_MS) : 0;
+            const slow = this.view.slowMotion;
+            const travel = s !== at ? slow * (route === 2 ? TRAVEL_MS * 4 : route === 1 ? TRAVEL_MS * 2 : TRAVEL_MS) : 0;
             let dwell;
             if (hop.k === "scan") {
                 const count = Math.max(1, (hop.n | 0) - (hop.f | 0) + 1);
@@ -701,6 +712,7 @@ class Lane {
             } else {
                 dwell = travel ? DWELL_MS : SAME_STATION_MS;
             }
+            dwell *= slow;
             if (steps.length && steps[steps.length - 1].label !== label) {
                 labelSince = t;
             }

@@ -116,6 +116,7 @@ public partial class PathPanes : IAsyncDisposable
     {
         ["sampled"] = L["AnimSampled"],
         ["skipped"] = L["AnimSkipped"],
+        ["slowMotion"] = L["AnimSlowMotion"],
         ["modelled"] = L["AnimModelled"],
         ["rules"] = L["AnimRules"],
         ["buckets"] = L["AnimBuckets"],
