@@ -199,6 +199,19 @@ public sealed class ComparePageTests(AppFixture app) : PageTest(app)
         await Page.GetByRole(AriaRole.Button, new() { Name = "Play", Exact = true }).ClickAsync();
         await Page.WaitForFunctionAsync("() => globalThis.dashboardAnimation.stats().drawn >= 5");
         await ScreenshotAsync("compare-projector.png");
+
+        // On a 1080p projector the class sees the run controls, both panes and their counters on one screen: the
+        // settings fold behind their button.
+        await Page.SetViewportSizeAsync(1920, 1080);
+        await Page.EvaluateAsync("() => window.scrollTo(0, 0)");
+        await Assertions.Expect(Page.GetByLabel("Seed")).ToBeHiddenAsync();
+        foreach (var counters in await Page.Locator(".pane-counters").AllAsync())
+        {
+            var box = await counters.BoundingBoxAsync();
+            Assert.NotNull(box);
+            Assert.True(box.Y + box.Height <= 1080, $"the counters end at {box.Y + box.Height} px, below a 1080 px screen");
+        }
+        await ScreenshotAsync("compare-projector-1080p.png", fullPage: false);
     }
 
     [Fact]
