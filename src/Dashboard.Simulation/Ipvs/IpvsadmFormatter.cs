@@ -130,17 +130,26 @@ public static class IpvsadmFormatter
             .Append(Left("virtual", 18)).Append(' ').Append("destination").Append('\n');
         foreach (var entry in table.Entries.Take(maxEntries))
         {
-            var seconds = entry.RemainingSeconds(now);
-            var expire = Invariant($"{seconds / 60:00}:{seconds % 60:00}");
-            // "%-3s %-6s %-11s %-18s %-18s %s\n"
-            text.Append(Left(ProtocolName(entry.Protocol), 3)).Append(' ')
-                .Append(Left(expire, 6)).Append(' ')
-                .Append(Left(entry.State.ToIpvsName(), 11)).Append(' ')
-                .Append(Left(Invariant($"{entry.ClientAddress}:{entry.ClientPort}"), 18)).Append(' ')
-                .Append(Left(Invariant($"{entry.VirtualAddress}:{entry.VirtualPort}"), 18)).Append(' ')
-                .Append(Invariant($"{entry.DestinationAddress}:{entry.DestinationPort}")).Append('\n');
+            AppendConnection(text, entry, now);
+            text.Append('\n');
         }
         return text.ToString();
+    }
+
+    /// <summary>One entry as `ipvsadm -Lnc` prints it (no newline).</summary>
+    public static string ConnectionLine(IpvsConnection entry, TimeSpan now) => AppendConnection(new StringBuilder(), entry, now).ToString();
+
+    private static StringBuilder AppendConnection(StringBuilder text, IpvsConnection entry, TimeSpan now)
+    {
+        var seconds = entry.RemainingSeconds(now);
+        var expire = Invariant($"{seconds / 60:00}:{seconds % 60:00}");
+        // "%-3s %-6s %-11s %-18s %-18s %s\n"
+        return text.Append(Left(ProtocolName(entry.Protocol), 3)).Append(' ')
+            .Append(Left(expire, 6)).Append(' ')
+            .Append(Left(entry.State.ToIpvsName(), 11)).Append(' ')
+            .Append(Left(Invariant($"{entry.ClientAddress}:{entry.ClientPort}"), 18)).Append(' ')
+            .Append(Left(Invariant($"{entry.VirtualAddress}:{entry.VirtualPort}"), 18)).Append(' ')
+            .Append(Invariant($"{entry.DestinationAddress}:{entry.DestinationPort}"));
     }
 
     /// <summary>`ipvsadm-save -n` (ipvsadm -S -n): one -A line per service, then one -a line per real server.</summary>

@@ -33,6 +33,6 @@ public interface ISimulationRoom
     /// <summary>A lane's generated rules and tables as its tools print them: iptables-save; in IPVS mode also ipvsadm -Ln and ipset list.</summary>
     IReadOnlyList<ToolText> Tools(int lane);
 
-    /// <summary>A lane's live tables (conntrack -L, ipvsadm -Lnc, bucket heat) now.</summary>
-    LiveTables? Tables(int lane);
+    /// <summary>A lane's live tables (conntrack -L, ipvsadm -Lnc, bucket heat) now, with the focused packet's own entries.</summary>
+    LiveTables? Tables(int lane, TableFocus? focus = null);
 }

@@ -75,15 +75,64 @@ public sealed record ToolText(string Tool, Model.RuleLine[] Lines, IReadOnlyDict
 /// <param name="IpvsConnections">`ipvsadm -Lnc` lines (header included), at most MaxLines; null outside IPVS mode.</param>
 /// <param name="IpvsConnectionsTotal">Entries in the IPVS connection table.</param>
 /// <param name="Heat">Bucket occupancy of the lane's hash tables.</param>
+/// <param name="SelectedConntrack">The selected packet's `conntrack -L` line, wherever it is in the table; null when none was asked for or it has expired.</param>
+/// <param name="SelectedIpvs">The selected packet's `ipvsadm -Lnc` line, likewise.</param>
 public sealed record LiveTables(
     double VirtualTimeS,
     IReadOnlyList<string> Conntrack,
     int ConntrackTotal,
     IReadOnlyList<string>? IpvsConnections,
     int IpvsConnectionsTotal,
-    IReadOnlyList<BucketHeat> Heat)
+    IReadOnlyList<BucketHeat> Heat,
+    string? SelectedConntrack = null,
+    string? SelectedIpvs = null)
 {
     public const int MaxLines = 2000;
+}
+
+/// <summary>
+/// Where a packet's connection sits in a lane's tables: the tuple conntrack looked up and, in IPVS mode, the
+/// client-side tuple of its IPVS connection, and the buckets its lookups named (conntrack, IPVS service, IPVS connection).
+/// </summary>
+public sealed record TableFocus(
+    Simulation.Conntrack.ConnectionTuple? Conntrack,
+    Simulation.Conntrack.ConnectionTuple? IpvsClient,
+    IReadOnlyDictionary<string, int> Buckets)
+{
+    /// <summary>The packet's lookups in one lane, or null when the packet did not reach it.</summary>
+    public static TableFocus? Of(PacketRecord? record, int lane)
+    {
+        if (record?.Packet.Lanes.ElementAtOrDefault(lane) is not { } result)
+        {
+            return null;
+        }
+        var buckets = new Dictionary<string, int>();
+        Simulation.Conntrack.ConnectionTuple? conntrack = null, ipvs = null;
+        foreach (var e in result.Events)
+        {
+            switch (e)
+            {
+                case ConntrackLookup c when conntrack is null:
+                    conntrack = c.Key;
+                    buckets[HeatTables.Conntrack] = c.Bucket;
+                    break;
+                case IpvsServiceLookup s:
+                    buckets[HeatTables.IpvsService] = s.Bucket;
+                    break;
+                case IpvsConnectionLookup c when c.Direction == "in" && ipvs is null:
+                    ipvs = c.Key;
+                    buckets[HeatTables.IpvsConnection] = c.Bucket;
+                    break;
+            }
+        }
+        return new TableFocus(conntrack, ipvs, buckets);
+    }
+}
+
+/// <summary>The names the room gives its hash tables' heat maps.</summary>
+public static class HeatTables
+{
+    public const string Conntrack = "conntrack", IpvsService = "IPVS service table", IpvsConnection = "IPVS connection table";
 }
 
 /// <summary>

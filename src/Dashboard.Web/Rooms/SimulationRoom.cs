@@ -315,7 +315,7 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
         }
     }
 
-    public LiveTables? Tables(int lane)
+    public LiveTables? Tables(int lane, TableFocus? focus = null)
     {
         lock (_gate)
         {
@@ -327,9 +327,10 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
             var dataplane = _run.Lanes[lane].Dataplane;
             var conntrack = dataplane.Conntrack;
             conntrack.Expire(now);
-            var heat = new List<BucketHeat> { Heat("conntrack", conntrack.BucketCount, conntrack.ChainLength) };
+            var heat = new List<BucketHeat> { Heat(HeatTables.Conntrack, conntrack.BucketCount, conntrack.ChainLength) };
             IReadOnlyList<string>? ipvsLines = null;
             var ipvsTotal = 0;
+            string? selectedIpvs = null;
             if (dataplane.Ipvs is { } ipvs)
             {
                 ipvs.Connections.Advance(now);
@@ -337,16 +338,26 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
                 // Only the entries shown are formatted: this runs 4 times a second under the engine's lock, and a busy
                 // table holds hundreds of thousands. (Two header lines, then the entries: MaxLines + 1 lines in all.)
                 ipvsLines = IpvsadmFormatter.ListConnections(ipvs.Connections, now, LiveTables.MaxLines - 1).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-                heat.Add(Heat("IPVS service table", ServiceTable.TableSize, b => ipvs.Services.ChainLength(b)));
-                heat.Add(Heat("IPVS connection table", ipvs.Connections.Size, ipvs.Connections.ChainLength));
+                heat.Add(Heat(HeatTables.IpvsService, ServiceTable.TableSize, b => ipvs.Services.ChainLength(b)));
+                heat.Add(Heat(HeatTables.IpvsConnection, ipvs.Connections.Size, ipvs.Connections.ChainLength));
+                if (focus?.IpvsClient is { } client && ipvs.Connections.Find(client, now) is { } connection)
+                {
+                    selectedIpvs = IpvsadmFormatter.ConnectionLine(connection, now);
+                }
             }
+            // The selected packet's entries are looked up wherever they are: the lists show only the first MaxLines.
+            var selectedConntrack = focus?.Conntrack is { } tuple && conntrack.Lookup(tuple, now).Entry is { } entry
+                ? entry.ToConntrackLine(now)
+                : null;
             return new LiveTables(
                 now.TotalSeconds,
                 [.. conntrack.Entries().Take(LiveTables.MaxLines).Select(e => e.ToConntrackLine(now))],
                 conntrack.Count,
                 ipvsLines,
                 ipvsTotal,
-                heat);
+                heat,
+                selectedConntrack,
+                selectedIpvs);
         }
     }
 

@@ -106,7 +106,7 @@ public sealed class FakeSimulationRoom : ISimulationRoom
 
     public IReadOnlyList<ToolText> Tools(int lane) => ToolTexts.GetValueOrDefault(lane) ?? [];
 
-    public LiveTables? Tables(int lane) => LiveTables.GetValueOrDefault(lane);
+    public LiveTables? Tables(int lane, TableFocus? focus = null) => LiveTables.GetValueOrDefault(lane);
 
     private sealed class Subscription(FakeSimulationRoom room, Func<RoomSnapshot, Task> changed) : IDisposable
     {

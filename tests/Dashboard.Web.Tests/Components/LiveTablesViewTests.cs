@@ -156,6 +156,49 @@ public sealed class LiveTablesViewTests : DashboardTestContext
     }
 
     [Fact]
+    public void Selected_ItsEntriesShownAboveTheListsAndItsBucketsOutlined()
+    {
+        var record = PacketRecords.FirstSyn();
+        var focus = TableFocus.Of(record, 1)!;
+        _room.Inner.LiveTables[0] = IptablesTables();
+        // The engine's sizes: conntrack's 32,768 buckets, IPVS's 256 service and 4,096 connection buckets.
+        _room.Inner.LiveTables[1] = IpvsTables() with
+        {
+            SelectedConntrack = ConntrackLine1,
+            SelectedIpvs = IpvsLine,
+            Heat = [new BucketHeat("conntrack", 32_768, new int[256], 0, 0), new BucketHeat("IPVS service table", 256, new int[256], 1, 1), new BucketHeat("IPVS connection table", 4096, new int[256], 1, 1)],
+        };
+        var view = Render<LiveTablesView>(p => p.Add(c => c.Room, _room).Add(c => c.Snapshot, TwoLanes).Add(c => c.Selected, record));
+
+        view.FindAll(".lane-chip")[1].Click();
+
+        // The room is asked for the packet's own entries in the lane shown.
+        Assert.Equal(focus.Conntrack, _room.Focuses[^1]!.Conntrack);
+        Assert.Equal(focus.IpvsClient, _room.Focuses[^1]!.IpvsClient);
+        var pinned = view.FindAll(".selected-entry .selected-line").Select(l => l.TextContent).ToList();
+        Assert.Equal([ConntrackLine1, IpvsLine], pinned);
+        // Each heat map outlines the cell of the bucket the packet's lookup named (256 cells: 32,768 buckets fold 128 to a
+        // cell, 4,096 fold 16).
+        var grids = view.FindAll(".heat-grid");
+        Assert.Equal(3, grids.Count);
+        Assert.Equal(focus.Buckets[HeatTables.Conntrack] / 128, CellIndex(grids[0]));
+        Assert.Equal(focus.Buckets[HeatTables.IpvsService], CellIndex(grids[1]));
+        Assert.Equal(focus.Buckets[HeatTables.IpvsConnection] / 16, CellIndex(grids[2]));
+
+        static int CellIndex(AngleSharp.Dom.IElement grid) =>
+            grid.QuerySelectorAll(".heat-cell").Select((c, i) => (c, i)).Single(x => x.c.ClassList.Contains("heat-selected")).i;
+    }
+
+    [Fact]
+    public void Selected_EntryExpired_SaysSo()
+    {
+        _room.Inner.LiveTables[0] = IptablesTables();
+        var view = Render<LiveTablesView>(p => p.Add(c => c.Room, _room).Add(c => c.Snapshot, TwoLanes).Add(c => c.Selected, PacketRecords.FirstSyn()));
+
+        Assert.Contains("none: it has expired", view.Find(".selected-entry").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Render_SameVersion_DoesNotQueryAgain()
     {
         _room.Inner.LiveTables[0] = IptablesTables();
@@ -211,6 +254,7 @@ public sealed class LiveTablesViewTests : DashboardTestContext
     {
         public FakeSimulationRoom Inner { get; } = new();
         public List<int> TablesCalls { get; } = [];
+        public List<TableFocus?> Focuses { get; } = [];
 
         public string Id => Inner.Id;
         public RoomSnapshot Snapshot => Inner.Snapshot;
@@ -222,10 +266,11 @@ public sealed class LiveTablesViewTests : DashboardTestContext
         public PacketRecord? FindPacket(long id) => Inner.FindPacket(id);
         public IReadOnlyList<ToolText> Tools(int lane) => Inner.Tools(lane);
 
-        public LiveTables? Tables(int lane)
+        public LiveTables? Tables(int lane, TableFocus? focus = null)
         {
             TablesCalls.Add(lane);
-            return Inner.Tables(lane);
+            Focuses.Add(focus);
+            return Inner.Tables(lane, focus);
         }
     }
 }

@@ -285,6 +285,32 @@ public sealed class SimulationRoomTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Tables_FocusedOnAPacket_ShowItsOwnEntriesWhereverTheyAre()
+    {
+        await _room.ApplyAsync(RoomSettings.Default with { Traffic = RoomSettings.Default.Traffic with { UdpShare = 0, PodOnOtherNodeWeight = 0, ExternalWeight = 0 } });
+        var first = _room.StepPacket()!;
+        for (var i = 0; i < 40; i++)
+        {
+            _room.StepPacket();
+        }
+        // The first connection: a pod on this node to a ClusterIP, as the traffic generator opened it.
+        var conversation = first.Packet.Conversation;
+        var original = $"src={conversation.Client} dst={conversation.Target.Address} sport={conversation.ClientPort} dport={conversation.Target.Port}";
+
+        var iptables = _room.Tables(0, TableFocus.Of(first, 0))!;
+        var ipvs = _room.Tables(1, TableFocus.Of(first, 1))!;
+
+        Assert.Contains(original, iptables.SelectedConntrack, StringComparison.Ordinal);
+        Assert.Contains(original, ipvs.SelectedConntrack, StringComparison.Ordinal);
+        Assert.Matches($@"^TCP +\S+ +\S+ +{conversation.Client}:{conversation.ClientPort} +{conversation.Target.Address}:{conversation.Target.Port} ", ipvs.SelectedIpvs);
+        Assert.Null(iptables.SelectedIpvs);
+        Assert.Null(_room.Tables(0)!.SelectedConntrack);
+        // The buckets the lookups named are the ones the heat maps outline.
+        var focus = TableFocus.Of(first, 1)!;
+        Assert.Equal([HeatTables.Conntrack, HeatTables.IpvsConnection, HeatTables.IpvsService], focus.Buckets.Keys.Order());
+    }
+
+    [Fact]
     public async Task Subscribe_WhilePlaying_SnapshotsUntilDisposed()
     {
         var seen = new System.Collections.Concurrent.ConcurrentQueue<RoomSnapshot>();

@@ -22,6 +22,7 @@ public partial class LiveTablesView
 
     private long _queriedVersion = -1;
     private int _queriedLane = -1;
+    private PacketRecord? _queriedSelection;
     private bool _changed;
 
     [Parameter, EditorRequired]
@@ -30,6 +31,10 @@ public partial class LiveTablesView
     [Parameter, EditorRequired]
     public required RoomSnapshot Snapshot { get; set; }
 
+    /// <summary>The packet selected on the page: its own entries are shown above the lists and its buckets outlined.</summary>
+    [Parameter]
+    public PacketRecord? Selected { get; set; }
+
     [Inject]
     public required IStringLocalizer<UiStrings> L { get; init; }
 
@@ -37,6 +42,8 @@ public partial class LiveTablesView
     private int Lane { get; set; }
 
     private LiveTables? Tables { get; set; }
+
+    private TableFocus? Focus { get; set; }
 
     private ICollection<string> ConntrackLines { get; set; } = [];
 
@@ -76,14 +83,16 @@ public partial class LiveTablesView
 
     private void Query()
     {
-        if (Snapshot.Version == _queriedVersion && Lane == _queriedLane)
+        if (Snapshot.Version == _queriedVersion && Lane == _queriedLane && ReferenceEquals(Selected, _queriedSelection))
         {
             return;
         }
         _queriedVersion = Snapshot.Version;
         _queriedLane = Lane;
+        _queriedSelection = Selected;
         _changed = true;
-        Tables = Snapshot.Lanes.Count == 0 ? null : Room.Tables(Lane);
+        Focus = TableFocus.Of(Selected, Lane);
+        Tables = Snapshot.Lanes.Count == 0 ? null : Room.Tables(Lane, Focus);
         // Virtualize wants an ICollection; the room's lists usually are one already.
         ConntrackLines = Tables?.Conntrack as ICollection<string> ?? [.. Tables?.Conntrack ?? []];
         IpvsLines = Tables?.IpvsConnections is { } ipvs ? ipvs as ICollection<string> ?? [.. ipvs] : null;
@@ -97,11 +106,17 @@ public partial class LiveTablesView
     /// <summary>The room names its tables in English; the glossary's terms are shown instead where there is one.</summary>
     private string TableName(string table) => table switch
     {
-        "conntrack" => L["TablesHeatConntrack"],
-        "IPVS service table" => L["TablesHeatIpvsService"],
-        "IPVS connection table" => L["TablesHeatIpvsConnection"],
+        HeatTables.Conntrack => L["TablesHeatConntrack"],
+        HeatTables.IpvsService => L["TablesHeatIpvsService"],
+        HeatTables.IpvsConnection => L["TablesHeatIpvsConnection"],
         _ => table,
     };
+
+    /// <summary>The cell holding the bucket the selected packet's lookup named in this table, or -1.</summary>
+    private int SelectedCell(BucketHeat heat) =>
+        Focus?.Buckets.TryGetValue(heat.Table, out var bucket) == true && heat.Cells.Length > 0 && bucket < heat.Buckets
+            ? (int)((long)bucket * heat.Cells.Length / heat.Buckets)
+            : -1;
 
     private static string LaneStyle(LaneSnapshot lane) => $"--lane-colour: {lane.Colour}";
 
@@ -159,6 +174,7 @@ public partial class LiveTablesView
     {
         var html = new StringBuilder(heat.Cells.Length * 48);
         var perCell = heat.Cells.Length == 0 ? 1 : heat.Buckets / (double)heat.Cells.Length;
+        var selected = SelectedCell(heat);
         for (var i = 0; i < heat.Cells.Length; i++)
         {
             var cell = heat.Cells[i];
@@ -166,8 +182,13 @@ public partial class LiveTablesView
             var last = (int)Math.Ceiling((i + 1) * perCell) - 1;
             var buckets = first == last ? Count(first) : $"{Count(first)}–{Count(last)}";
             var title = L[cell == 1 ? "TablesCellTitleOne" : "TablesCellTitle", buckets, Count(cell)].Value;
-            html.Append("<span class=\"heat-cell shade-").Append(cell == 0 ? 0 : ShadeOf(cell, bounds))
-                .Append("\" title=\"").Append(System.Net.WebUtility.HtmlEncode(title)).Append("\"></span>");
+            html.Append("<span class=\"heat-cell shade-").Append(cell == 0 ? 0 : ShadeOf(cell, bounds));
+            if (i == selected)
+            {
+                html.Append(" heat-selected");
+                title += " · " + L["TablesCellSelected"].Value;
+            }
+            html.Append("\" title=\"").Append(System.Net.WebUtility.HtmlEncode(title)).Append("\"></span>");
         }
         return new MarkupString(html.ToString());
     }
