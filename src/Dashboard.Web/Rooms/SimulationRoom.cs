@@ -197,7 +197,7 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
         var objects = settings.PastedObjects is { Length: > 0 } text
             ? ClusterObjectsReader.Read(text, text.TrimStart().StartsWith('{') ? InputFormat.Json : InputFormat.Yaml)
             : settings.GeneratedServices > 0
-                ? ScenarioCatalog.GenerateObjects(settings.GeneratedServices, GeneratedEndpointsPerService)
+                ? ScenarioCatalog.GenerateObjects(settings.GeneratedServices, GeneratedEndpointsPerService, mixed: true)
                 : ScenarioCatalog.Load(settings.Scenario);
         var lanes = settings.Modes.Select(m => new LaneOptions(m, settings.Scheduler, method)).ToList();
         return new ComparisonRun(objects, NodeSettings.Default, lanes, settings.Traffic, settings.Seed);

@@ -50,7 +50,8 @@ public sealed class RulesPreviewService
             ? ClusterObjectsReader.Read(ScenarioCatalog.GetYaml(name), InputFormat.Yaml)
             : ScenarioCatalog.GenerateObjects(
                 Math.Clamp(choice.GeneratedServices, 1, MaxGeneratedServices),
-                Math.Clamp(choice.EndpointsPerService, 0, ScenarioCatalog.MaxEndpointsPerService));
+                Math.Clamp(choice.EndpointsPerService, 0, ScenarioCatalog.MaxEndpointsPerService),
+                mixed: true);
         var text = IptablesRules.Save(objects, NodeSettings.Default);
 
         var lines = text.Split('\n');

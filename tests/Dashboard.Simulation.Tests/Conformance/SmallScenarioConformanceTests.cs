@@ -190,6 +190,21 @@ public sealed class SmallScenarioConformanceTests
     }
 
     [Fact]
+    public async Task MixedGeneratedRules_RestoredIntoKernel_SaveGivesTheSameText()
+    {
+        // The dashboard's generated clusters: NodePorts, UDP and TCP 53, pods on this node among the rest.
+        var ct = TestContext.Current.CancellationToken;
+        await using var lab = await KernelLab.CreateAsync(new KernelLabOptions(), ct);
+        var saved = IptablesRules.Save(Scenarios.ScenarioCatalog.GenerateObjects(200, 3, mixed: true), Node);
+        Assert.Contains("-A KUBE-NODEPORTS ", saved, StringComparison.Ordinal);
+        Assert.Contains("-p udp ", saved, StringComparison.Ordinal);
+
+        await lab.LoadRulesetAsync(saved, ct);
+
+        Assert.Equal(saved, await lab.SaveAsync(ct));
+    }
+
+    [Fact]
     public async Task KubeProxyStyleLoad_KernelSave_EqualsTheRulesEndpointText()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -258,6 +258,25 @@ public class ComparisonRunTests
     }
 
     [Fact]
+    public void MixedGeneratedCluster_EveryKindOfClientAndUdp_HaveTraffic()
+    {
+        var objects = ScenarioCatalog.GenerateObjects(1000, 3, mixed: true);
+        var services = objects.Services;
+        // One in ten of each kind, from the objects themselves.
+        Assert.Equal(100, services.Count(s => s.Spec.Type == "NodePort"));
+        Assert.Equal(100, services.Count(s => s.Spec.Ports.Any(p => p.Protocol == "UDP")));
+        Assert.Equal(100, objects.EndpointSlices.Count(s => s.Endpoints.Any(e => e.NodeName == Node.Name)));
+
+        var run = new ComparisonRun(objects, Node, BothModes, TrafficProfile.Default with { NewConnectionsPerSecond = 100 }, 3);
+        var packets = run.AdvanceTo(TimeSpan.FromSeconds(20), int.MaxValue);
+
+        Assert.Empty(run.Warnings);
+        Assert.All(Enum.GetValues<ClientPlacement>(), placement => Assert.Contains(packets, p => p.Conversation.Placement == placement));
+        Assert.Contains(packets, p => p.Conversation.Target.Protocol == IpProtocol.Udp);
+        Assert.All(packets.Where(p => p.OpensConnection), p => Assert.Equal(OutcomeKind.Delivered, p.Lanes[0]!.Outcome));
+    }
+
+    [Fact]
     public void AdvanceTo_PacketCap_StopsClockAtLastPacketAndSkipsNoTraffic()
     {
         var profile = TrafficProfile.Default with { NewConnectionsPerSecond = 200 };
