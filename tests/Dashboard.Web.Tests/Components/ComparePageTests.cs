@@ -24,16 +24,8 @@ public sealed class ComparePageTests : DashboardTestContext
 
     private FakeSimulationRoom Room => Rooms.Room;
 
-    private static RoomSnapshot Snapshot(RoomStatus status = RoomStatus.Paused, long version = 1, int generation = 1)
-    {
-        var (run, paths) = PacketRecords.Run();
-        var lanes = paths.Select((p, i) => new LaneSnapshot(p.Layout.Mode, p.Layout.Title, p.Layout.Colour,
-            Packets: 1_204, NewConnections: 100, Delivered: 1_200, Dropped: 3, Rejected: 1,
-            RulesPerNewConnection: i == 0 ? 812 : 14, LookupsPerNewConnection: i == 0 ? 1 : 3, FirstPacketLatencyUs: i == 0 ? 14.5 : 2.25,
-            ConntrackEntries: 1_204, IpvsConnections: i == 0 ? null : 1_180, RequestsPerBackend: new Dictionary<string, long>(), History: [])).ToList();
-        return new RoomSnapshot(version, generation, status, null, RoomSettings.Default, 12.5, 1, 4_000, [],
-            [.. paths.Select(p => p.Layout)], lanes);
-    }
+    private static RoomSnapshot Snapshot(RoomStatus status = RoomStatus.Paused, long version = 1, int generation = 1) =>
+        PacketRecords.PanesSnapshot(status, version, generation);
 
     private IRenderedComponent<Compare> RenderAt(string uri)
     {

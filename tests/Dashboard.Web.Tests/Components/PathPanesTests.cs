@@ -16,15 +16,7 @@ public sealed class PathPanesTests : DashboardTestContext
         _view = _module.SetupModule("create", _ => true);
     }
 
-    private static RoomSnapshot Snapshot()
-    {
-        var (_, paths) = PacketRecords.Run();
-        var lanes = paths.Select((p, i) => new LaneSnapshot(p.Layout.Mode, p.Layout.Title, p.Layout.Colour,
-            Packets: 1_204, NewConnections: 100, Delivered: 1_200, Dropped: 3, Rejected: 1,
-            RulesPerNewConnection: i == 0 ? 812 : 14, LookupsPerNewConnection: i == 0 ? 1 : 3, FirstPacketLatencyUs: i == 0 ? 14.5 : 2.25,
-            ConntrackEntries: 1_204, IpvsConnections: i == 0 ? null : 1_180, RequestsPerBackend: new Dictionary<string, long>(), History: [])).ToList();
-        return RoomSnapshot.Empty with { Status = RoomStatus.Paused, Generation = 1, Layouts = [.. paths.Select(p => p.Layout)], Lanes = lanes };
-    }
+    private static RoomSnapshot Snapshot() => PacketRecords.PanesSnapshot();
 
     [Fact]
     public void Render_APanePerModeWithItsExactCounters_AndTheModuleCreatedForTheRoom()
