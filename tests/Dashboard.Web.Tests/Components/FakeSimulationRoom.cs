@@ -104,7 +104,10 @@ public sealed class FakeSimulationRoom : ISimulationRoom
 
     public PacketRecord? FindPacket(long id) => Packets.GetValueOrDefault(id);
 
-    public IReadOnlyList<ToolText> Tools(int lane) => ToolTexts.GetValueOrDefault(lane) ?? [];
+    /// <summary>When set, writing the tool outputs fails with it (a bug in a writer, as the view must survive one).</summary>
+    public Exception? ToolsFailure { get; set; }
+
+    public IReadOnlyList<ToolText> Tools(int lane) => ToolsFailure is { } failure ? throw failure : ToolTexts.GetValueOrDefault(lane) ?? [];
 
     public LiveTables? Tables(int lane, TableFocus? focus = null) => LiveTables.GetValueOrDefault(lane);
 

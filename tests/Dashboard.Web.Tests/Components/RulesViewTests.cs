@@ -97,6 +97,24 @@ public sealed class RulesViewTests : DashboardTestContext
     }
 
     [Fact]
+    public void Render_WriterFails_SaysWhyAndThePageLivesOn()
+    {
+        var (_, paths) = PacketRecords.Run();
+        var room = Services.GetRequiredService<FakeSimulationRooms>().Room;
+        room.ToolsFailure = new InvalidOperationException("no such chain KUBE-X");
+        var snapshot = RoomSnapshot.Empty with { Status = RoomStatus.Paused, Generation = 1, Layouts = [.. paths.Select(p => p.Layout)] };
+
+        var view = Render<RulesView>(p => p.Add(v => v.Room, room).Add(v => v.Snapshot, snapshot));
+
+        view.WaitForAssertion(() => Assert.Contains("The rules could not be written: no such chain KUBE-X", view.Find("[role=alert]").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
+        // The next generation (the room rebuilt) asks again and shows its rules.
+        room.ToolsFailure = null;
+        room.ToolTexts[0] = [ToolTexts.Of(RuleTarget.IptablesSave, "*nat\nCOMMIT\n")];
+        view.Render(p => p.Add(v => v.Snapshot, snapshot with { Generation = 2 }));
+        view.WaitForAssertion(() => Assert.Empty(view.FindAll("[role=alert]")), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
     public void Render_RoomRebuilding_HidesTheOldGenerationsRules()
     {
         var (run, paths) = PacketRecords.Run();

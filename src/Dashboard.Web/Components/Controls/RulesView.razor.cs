@@ -19,6 +19,8 @@ public partial class RulesView
     private IReadOnlyList<ToolText> _tools = [];
     private (int Generation, int Lane) _loaded = (-1, -1);
     private bool _loading;
+    /// <summary>Why the room could not write this lane's tool outputs (null when it could).</summary>
+    private string? _toolsError;
     private HashSet<int>? _lit;
     private int? _targetLine;
     private RuleTarget? _appliedTarget;
@@ -65,12 +67,24 @@ public partial class RulesView
             _tools = [];
             _litFor = default;
             _loading = false;
+            _toolsError = null;
             if (Snapshot.Status is RoomStatus.Paused or RoomStatus.Playing)
             {
                 _loaded = wanted;
                 _loading = true;
                 // Writing 50,000 services' rules takes a moment; the circuit stays responsive meanwhile.
-                var tools = await Task.Run(() => Room.Tools(wanted.Lane));
+                IReadOnlyList<ToolText> tools;
+                try
+                {
+                    tools = await Task.Run(() => Room.Tools(wanted.Lane));
+                }
+                catch (Exception e) when (_loaded == wanted)
+                {
+                    // A writer's bug must cost this view its text, not the page its circuit.
+                    _toolsError = e.Message;
+                    _loading = false;
+                    return;
+                }
                 if (_loaded != wanted)
                 {
                     return; // another lane or generation was asked for while this one was written
