@@ -135,18 +135,18 @@ public sealed class ComparePageTests : DashboardTestContext
         Room.Push(Snapshot());
         var record = PacketRecords.FirstSyn();
         Room.Packets[record.Id] = record;
-        page.WaitForAssertion(() => Assert.NotNull(page.FindComponent<PathPanes>()));
+        page.WaitForAssertion(() => Assert.NotNull(page.FindComponent<PathPanes>()), TimeSpan.FromSeconds(10));
         Assert.DoesNotContain("drawer-open", page.Find(".compare-tabs").ClassList);
 
         await page.InvokeAsync(() => page.FindComponent<PathPanes>().Instance.PacketClickedAsync(record.Id));
 
-        page.WaitForAssertion(() => Assert.Contains("drawer-open", page.Find(".compare-tabs").ClassList));
+        page.WaitForAssertion(() => Assert.Contains("drawer-open", page.Find(".compare-tabs").ClassList), TimeSpan.FromSeconds(10));
         Assert.Contains($"Packet {record.Id}", page.Find(".packet-inspector").TextContent, StringComparison.Ordinal);
         Assert.Equal("true", page.Find(".drawer-toggle").GetAttribute("aria-expanded"));
 
         page.Find(".drawer-toggle").Click();
 
-        page.WaitForAssertion(() => Assert.DoesNotContain("drawer-open", page.Find(".compare-tabs").ClassList));
+        page.WaitForAssertion(() => Assert.DoesNotContain("drawer-open", page.Find(".compare-tabs").ClassList), TimeSpan.FromSeconds(10));
         Assert.Equal("Show the panel", page.Find(".drawer-toggle").GetAttribute("aria-label"));
     }
 
