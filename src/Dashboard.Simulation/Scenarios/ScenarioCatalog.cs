@@ -90,6 +90,7 @@ public static class ScenarioCatalog
             });
             var endpoints = new List<V1Endpoint>(endpointsPerService);
             ushort port = 8080;
+            ushort? localPort = null;
             for (var e = 0; e < endpointsPerService; e++, endpoint++)
             {
                 // Past 65,024 pod IPs the next round of endpoints listens on the next port, so every ip:port is distinct.
@@ -100,6 +101,7 @@ public static class ScenarioCatalog
                 {
                     // This node's pods: 253 addresses, each listening on a further port as the services using them grow.
                     ip = new Packets.Ipv4Address(firstLocalPodIp + (uint)(localPods % localPodIps));
+                    localPort = (ushort)(LocalPodPort + localPods / localPodIps);
                     node = NodeSettings.Default.Name;
                     localPods++;
                 }
@@ -124,7 +126,7 @@ public static class ScenarioCatalog
                 Endpoints = endpoints,
                 Ports = dns
                     ? [new Discoveryv1EndpointPort { Name = "dns", Port = 53, Protocol = "UDP" }, new Discoveryv1EndpointPort { Name = "dns-tcp", Port = 53, Protocol = "TCP" }]
-                    : [new Discoveryv1EndpointPort { Name = "http", Port = kind == LocalPodKind ? (ushort)(LocalPodPort + (localPods - 1) / localPodIps) : port, Protocol = "TCP" }],
+                    : [new Discoveryv1EndpointPort { Name = "http", Port = localPort ?? port, Protocol = "TCP" }],
             });
         }
         return new ClusterObjects(serviceList, sliceList);

@@ -21,8 +21,6 @@ public sealed class LanePath
     public const string ClientsLabel = "clients", PodsLabel = "pods", RoutingLabel = "routing",
         IpvsRoutingLabel = "routing (kube-ipvs0: local)", ServiceTableLabel = "service table", ConnectionTableLabel = "connection table";
     private const string Services = "KUBE-SERVICES", NodePorts = "KUBE-NODEPORTS", ServiceChains = "svc", EndpointChains = "sep";
-    /// <summary>IPVS's service table: IP_VS_SVC_TAB_SIZE buckets.</summary>
-    public const int ServiceTableBuckets = 256;
 
     private const string IpSet = "ipset", ServiceTable = "service-table", Scheduler = "scheduler", ConnectionTable = "connection-table", Transmit = "transmit";
 
@@ -60,7 +58,7 @@ public sealed class LanePath
                 new(IpSet, "ipset", "set", 2, 2),
                 new(Route, IpvsRoutingLabel, "route", 3, 1),
                 new("INPUT", "INPUT", "hook", 4, 1),
-                new(ServiceTable, ServiceTableLabel, "hash", 5, 0, ServiceTableBuckets),
+                new(ServiceTable, ServiceTableLabel, "hash", 5, 0, Simulation.Ipvs.ServiceTable.TableSize),
                 new(Scheduler, lane.Options.Scheduler, "scheduler", 5, 1),
                 new(ConnectionTable, ConnectionTableLabel, "hash", 5, 2, ipvs.Connections.Size),
                 new("FORWARD", "FORWARD", "hook", 6, 0),

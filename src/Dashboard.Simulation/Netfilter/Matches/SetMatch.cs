@@ -16,8 +16,8 @@ public sealed class SetMatch(string setName, IReadOnlyList<bool> sourceFlags, bo
 
     public bool Inverted { get; } = inverted;
 
-    /// <summary>The directions as the rule writes them: dst,dst.</summary>
-    public string Flags => string.Join(',', SourceFlags.Select(source => source ? "src" : "dst"));
+    /// <summary>The directions as the rule writes them: dst,dst (made once: the dataplane names it for every packet a set matches).</summary>
+    public string Flags { get; } = string.Join(',', sourceFlags.Select(source => source ? "src" : "dst"));
 
     public override string Module => "set";
 

@@ -86,7 +86,7 @@ public partial class PacketInspector
         Delivered d => L["HopDelivered", d.To, d.Via],
         Dropped d => d.Reason,
         Rejected r => r.Reason,
-        IpvsServiceLookup s => L["HopIpvsServiceLookup", s.Bucket, LanePath.ServiceTableBuckets, s.ChainLength, s.Hit ? s.Service : L["HopMiss"]],
+        IpvsServiceLookup s => L["HopIpvsServiceLookup", s.Bucket, Simulation.Ipvs.ServiceTable.TableSize, s.ChainLength, s.Hit ? s.Service : L["HopMiss"]],
         IpvsConnectionLookup c => L["HopIpvsConnectionLookup", $"{c.Direction} {c.Tuple}", c.Result, c.Bucket, c.ChainLength] + (c.State is null ? "" : " " + c.State),
         IpvsScheduled s => $"{s.Scheduler} -> {s.RealServer}: {s.Reason}",
         IpvsForwarded f => $"{f.Method.ToUpperInvariant()} -> {f.RealServer}",

@@ -36,7 +36,7 @@ public partial class Compare : IAsyncDisposable
     private int _tab;
     /// <summary>Whether the tabs' drawer is open; it only shows on phones, where the tabs are a drawer over the panes.</summary>
     private bool _drawerOpen;
-    /// <summary>Whether the settings are unfolded; only phones fold them.</summary>
+    /// <summary>Whether the settings are unfolded; only phones and projector mode fold them.</summary>
     private bool _settingsShown;
     private RuleTarget? _ruleTarget;
     private bool _helpOpen;
