@@ -23,7 +23,16 @@ const BATCH_SPREAD_MS = 62.5;      // the server sends 16 batches a second: spre
 const TRAVEL_MS = 120;             // moving to another station
 const DWELL_MS = 40;               // pausing there after arriving
 const SAME_STATION_MS = 90;        // a hop at the station the packet already is at
-const SCAN_BASE_MS = 60, SCAN_PER_RULE_MS = 0.25, SCAN_MAX_MS = 3000; // 10,000 rules must LOOK slow
+// A scan bar's time grows with the rules it tests, so 10,000 services LOOK slow: in proportion up to the knee (2 s),
+// then by the same second for every doubling, so 12,000 and 50,000 services still look different while no packet
+// holds its pane for more than SCAN_MAX_MS.
+const SCAN_BASE_MS = 60, SCAN_PER_RULE_MS = 0.25, SCAN_KNEE_RULES = 7760, SCAN_PER_DOUBLING_MS = 1000, SCAN_MAX_MS = 6000;
+
+function scanMs(rules) {
+    const beyondKnee = rules > SCAN_KNEE_RULES ? SCAN_PER_DOUBLING_MS * Math.log2(rules / SCAN_KNEE_RULES) : 0;
+    return Math.min(SCAN_MAX_MS, SCAN_BASE_MS + SCAN_PER_RULE_MS * Math.min(rules, SCAN_KNEE_RULES) + beyondKnee);
+}
+
 const TAIL_MS = 50;
 // Below 1x virtual time the packets also move slower on screen (1 / speed, at most this much): slow motion is for
 // following one packet, which 120 ms hops are too quick for. At 1x and faster, on-screen timing stays the same.
@@ -705,8 +714,7 @@ class Lane {
             const travel = s !== at ? slow * (route === 2 ? TRAVEL_MS * 4 : route === 1 ? TRAVEL_MS * 2 : TRAVEL_MS) : 0;
             let dwell;
             if (hop.k === "scan") {
-                const count = Math.max(1, (hop.n | 0) - (hop.f | 0) + 1);
-                dwell = Math.min(SCAN_MAX_MS, SCAN_BASE_MS + SCAN_PER_RULE_MS * count);
+                dwell = scanMs(Math.max(1, (hop.n | 0) - (hop.f | 0) + 1));
             } else if (hop.k === "drop" || hop.k === "reject") {
                 dwell = 450;
             } else {
