@@ -35,19 +35,19 @@ public sealed partial class NodeDataplane
                     connection = lookup.Connection!;
                     break;
                 case ConnectionLookupOutcome.ExpiredNoDestination:
-                    AddConnectionLookup("in", tuple, lookup, $"hit, but real server {lookup.Connection!.Server} was removed: expire_nodest_conn=1 expires the entry now");
-                    return IpvsDrop($"IPVS: real server {lookup.Connection.Server} is gone; expire_nodest_conn=1 expired the connection and dropped this packet (the client's next SYN is scheduled afresh)");
+                    AddConnectionLookup("in", tuple, lookup, new EngineText(nameof(EngineTexts.IpvsLookupHitServerGoneExpired), lookup.Connection!.Server));
+                    return IpvsDrop(new EngineText(nameof(EngineTexts.IpvsDropServerGoneExpired), lookup.Connection.Server));
                 case ConnectionLookupOutcome.DestinationUnavailable:
-                    AddConnectionLookup("in", tuple, lookup, $"hit, but real server {lookup.Connection!.Server} was removed");
-                    return IpvsDrop($"IPVS: real server {lookup.Connection.Server} is gone and expire_nodest_conn=0: the packet is silently dropped until the entry times out");
+                    AddConnectionLookup("in", tuple, lookup, new EngineText(nameof(EngineTexts.IpvsLookupHitServerGone), lookup.Connection!.Server));
+                    return IpvsDrop(new EngineText(nameof(EngineTexts.IpvsDropServerGone), lookup.Connection.Server));
                 default:
                     // tcp_conn_schedule only schedules a SYN (sloppy_tcp=0) that is not a RST; anything else is not IPVS's business.
                     if (packet.Protocol == IpProtocol.Tcp && ((packet.TcpFlags & TcpFlags.Syn) == 0 || (packet.TcpFlags & TcpFlags.Rst) != 0))
                     {
-                        AddConnectionLookup("in", tuple, lookup, "miss; not a SYN, so IPVS does not schedule it and the local stack gets it");
+                        AddConnectionLookup("in", tuple, lookup, new EngineText(nameof(EngineTexts.IpvsLookupMissNotSyn)));
                         return false;
                     }
-                    AddConnectionLookup("in", tuple, lookup, "miss");
+                    AddConnectionLookup("in", tuple, lookup, new EngineText(nameof(EngineTexts.IpvsLookupMiss)));
                     if (Schedule(ipvs, tuple, out var taken) is not { } scheduled)
                     {
                         return taken;
@@ -59,7 +59,7 @@ public sealed partial class NodeDataplane
             ipvs.Connections.Process(connection, IpvsDirection.Input, packet.TcpFlags, packet.Length, now);
             if (lookup.Outcome == ConnectionLookupOutcome.Hit)
             {
-                AddConnectionLookup("in", tuple, lookup, "hit: no scheduling, the entry decides", connection);
+                AddConnectionLookup("in", tuple, lookup, new EngineText(nameof(EngineTexts.IpvsLookupHit)), connection);
             }
             Step.Connection = ConnectionView(connection, "in", lookup.Found);
             Step.TraceEntriesBefore = result.Trace.Count;
@@ -88,15 +88,16 @@ public sealed partial class NodeDataplane
             {
                 // ip_vs_leave: no real server can take it; IPVS answers ICMP port unreachable (even for TCP) and drops.
                 result.Outcome = OutcomeKind.Rejected;
-                result.Reason = $"IPVS: {name} has no real server that can take a new connection ({virtualService.Servers.Count} real servers, none available): ICMP port unreachable";
-                Add(new Rejected(result.Reason, 0));
+                var reason = new EngineText(nameof(EngineTexts.IpvsNoRealServer), name, virtualService.Servers.Count);
+                result.Reason = reason;
+                Add(new Rejected(reason, 0));
                 taken = true;
                 return null;
             }
             var decision = scheduled.Decision!;
             var scheduler = virtualService.Scheduler.Name;
-            Add(new IpvsScheduled(scheduler, decision.Server.ToString(), decision.Reason, _cost.IpvsScheduleNs));
-            Step.Scheduler = new IpvsSchedulerView(scheduler, decision.Server.ToString(), decision.Reason,
+            Add(new IpvsScheduled(scheduler, decision.Server.ToString(), decision.Why, _cost.IpvsScheduleNs));
+            Step.Scheduler = new IpvsSchedulerView(scheduler, decision.Server.ToString(), decision.Why,
                 scheduled.Persistence == PersistenceOutcome.NotPersistent ? null : PersistenceName(scheduled.Persistence));
             taken = true;
             return scheduled.Connection;
@@ -205,14 +206,14 @@ public sealed partial class NodeDataplane
             var lookup = ipvs.Connections.LookupOut(tuple, now);
             if (lookup.Connection is not { Method: ForwardingMethod.Masquerade } connection)
             {
-                AddConnectionLookup("out", tuple, lookup, "miss: not a reply of an IPVS connection");
+                AddConnectionLookup("out", tuple, lookup, new EngineText(nameof(EngineTexts.IpvsLookupOutMiss)));
                 return;
             }
             var before = packet.Headers;
             packet.Source = connection.VirtualAddress;
             packet.SourcePort = connection.VirtualPort;
             ipvs.Connections.Process(connection, IpvsDirection.Output, packet.TcpFlags, packet.Length, now);
-            AddConnectionLookup("out", tuple, lookup, "hit: a reply from the real server", connection);
+            AddConnectionLookup("out", tuple, lookup, new EngineText(nameof(EngineTexts.IpvsLookupOutHit)), connection);
             Add(new NatApplied("un-DNAT", "ipvs", before, packet.Headers, _cost.IpvsTransmitNs));
             Step.Connection = ConnectionView(connection, "out", hit: true);
         }
@@ -224,8 +225,7 @@ public sealed partial class NodeDataplane
             var method = IpvsDirector.MethodName(connection.Method);
             var realServer = connection.Server.ToString();
             Add(new DirectReply(method, realServer,
-                $"{method}: {connection.DestinationAddress} owns {connection.VirtualAddress} on a non-ARPing interface and answers " +
-                $"{packet.Destination} directly from it; the node never sees this packet (ipvsadm --stats shows no OutPkts)", 0));
+                new EngineText(nameof(EngineTexts.DirectReply), method, connection.DestinationAddress, connection.VirtualAddress, packet.Destination), 0));
             Step.Connection = ConnectionView(connection, "direct", hit: true);
             Deliver("the real server's own route", Endpoint(packet.Destination, packet.DestinationPort));
         }
@@ -235,11 +235,11 @@ public sealed partial class NodeDataplane
             new(hit, direction, connection.Bucket, dataplane._ipvs!.Connections.ChainLength(connection.Bucket),
                 connection.State.ToIpvsName(), connection.RemainingSeconds(now));
 
-        private void AddConnectionLookup(string direction, ConnectionTuple tuple, ConnectionLookup lookup, string outcome, IpvsConnection? connection = null) =>
+        private void AddConnectionLookup(string direction, ConnectionTuple tuple, ConnectionLookup lookup, EngineText outcome, IpvsConnection? connection = null) =>
             Add(new IpvsConnectionLookup(direction, tuple, outcome, lookup.Bucket, lookup.ChainLength,
                 connection?.State.ToIpvsName(), _cost.IpvsConnectionLookupNs));
 
-        private bool IpvsDrop(string reason)
+        private bool IpvsDrop(EngineText reason)
         {
             Drop(reason);
             return true;

@@ -227,7 +227,7 @@ public sealed partial class NodeDataplane
             if (!conntrack.TryMakeRoom(tuple, out _))
             {
                 SetCtState(CtState.Invalid);
-                return Drop("nf_conntrack: table full, dropping packet");
+                return Drop(new EngineText(nameof(EngineTexts.ConntrackTableFull)));
             }
             _entry = conntrack.CreateUnconfirmed(tuple, now);
             _isNew = true;
@@ -333,7 +333,7 @@ public sealed partial class NodeDataplane
             Add(new Delivered(result.To, via, _cost.DeliverNs));
         }
 
-        private bool Drop(string reason)
+        private bool Drop(EngineText reason)
         {
             result.Outcome = OutcomeKind.Dropped;
             result.Reason = reason;
@@ -417,7 +417,7 @@ public sealed partial class NodeDataplane
                         {
                             if (stack.Count >= MaxJumpDepth)
                             {
-                                return Drop($"jump depth over {MaxJumpDepth} at {chain.Name}");
+                                return Drop(new EngineText(nameof(EngineTexts.JumpTooDeep), MaxJumpDepth, chain.Name));
                             }
                             stack.Push((chain, index + 1));
                         }
@@ -441,12 +441,13 @@ public sealed partial class NodeDataplane
                         return true;
                     case VerdictTarget:
                         Matched(tableName, rule, "DROP");
-                        return Drop($"{tableName} {rule.Chain.Name} rule {rule.Position}: DROP");
+                        return Drop(new EngineText(nameof(EngineTexts.RuleDrop), tableName, rule.Chain.Name, rule.Position));
                     case RejectTarget reject:
                         Matched(tableName, rule, "DROP");
                         result.Outcome = OutcomeKind.Rejected;
-                        result.Reason = $"{tableName} {rule.Chain.Name} rule {rule.Position}: REJECT --reject-with {reject.RejectWith}";
-                        Add(new Rejected(result.Reason, 0));
+                        var reason = new EngineText(nameof(EngineTexts.RuleReject), tableName, rule.Chain.Name, rule.Position, reject.RejectWith);
+                        result.Reason = reason;
+                        Add(new Rejected(reason, 0));
                         return false;
                     case NatTarget nat:
                         Matched(tableName, rule, "ACCEPT");
@@ -498,7 +499,7 @@ public sealed partial class NodeDataplane
             var name = policy == Verdict.Drop ? "DROP" : "ACCEPT";
             result.Trace.Add(new KernelTraceEntry(tableName, chain.Name, null, "POLICY:" + name));
             Add(new ChainPolicy(tableName, chain.Name, name, 0));
-            return policy != Verdict.Drop || Drop($"{tableName} {chain.Name} policy DROP");
+            return policy != Verdict.Drop || Drop(new EngineText(nameof(EngineTexts.PolicyDrop), tableName, chain.Name));
         }
 
         private void Matched(string tableName, Rule rule, string verdict)

@@ -80,11 +80,17 @@ public sealed record Routed(string Decision, string OutInterface, double CostNs)
 /// <summary>The packet left the node towards ip:port, or reached a local socket.</summary>
 public sealed record Delivered(string To, string Via, double CostNs) : TraversalEvent(CostNs);
 
-/// <summary>The packet was dropped, and why.</summary>
-public sealed record Dropped(string Reason, double CostNs) : TraversalEvent(CostNs);
+/// <summary>The packet was dropped, and why (in English as <see cref="Reason"/>; <see cref="Why"/> in any language).</summary>
+public sealed record Dropped([property: JsonIgnore] EngineText Why, double CostNs) : TraversalEvent(CostNs)
+{
+    public string Reason => Why.ToString();
+}
 
 /// <summary>The packet was rejected: dropped, and an ICMP error (or TCP reset) sent back.</summary>
-public sealed record Rejected(string Reason, double CostNs) : TraversalEvent(CostNs);
+public sealed record Rejected([property: JsonIgnore] EngineText Why, double CostNs) : TraversalEvent(CostNs)
+{
+    public string Reason => Why.ToString();
+}
 
 /// <summary>IPVS hashed &lt;protocol, address, port&gt; into its 256-bucket service table and searched that bucket.</summary>
 public sealed record IpvsServiceLookup(string Service, bool Hit, int Bucket, int ChainLength, double CostNs) : TraversalEvent(CostNs);
@@ -96,7 +102,7 @@ public sealed record IpvsServiceLookup(string Service, bool Hit, int Bucket, int
 public sealed record IpvsConnectionLookup(
     string Direction,
     [property: JsonIgnore] ConnectionTuple Key,
-    string Result,
+    [property: JsonIgnore] EngineText Outcome,
     int Bucket,
     int ChainLength,
     string? State,
@@ -104,10 +110,16 @@ public sealed record IpvsConnectionLookup(
 {
     /// <summary>Formatted only when someone reads it, as <see cref="ConntrackLookup.Tuple"/> is.</summary>
     public string Tuple => $"{Key.Protocol.ToName()} {Key}";
+
+    public string Result => Outcome.ToString();
 }
 
 /// <summary>The scheduler picked a real server for a new connection, and why.</summary>
-public sealed record IpvsScheduled(string Scheduler, string RealServer, string Reason, double CostNs) : TraversalEvent(CostNs);
+public sealed record IpvsScheduled(string Scheduler, string RealServer, [property: JsonIgnore] EngineText Why, double CostNs)
+    : TraversalEvent(CostNs)
+{
+    public string Reason => Why.ToString();
+}
 
 /// <summary>IPVS transmitted the packet to the real server by NAT, DR or TUN: the headers before and after.</summary>
 public sealed record IpvsForwarded(
@@ -128,4 +140,8 @@ public sealed record IpvsForwarded(
 public sealed record ConntrackAltered(string Reply, double CostNs) : TraversalEvent(CostNs);
 
 /// <summary>A DR or TUN real server answered the client directly: the node never saw this packet.</summary>
-public sealed record DirectReply(string Method, string RealServer, string Reason, double CostNs) : TraversalEvent(CostNs);
+public sealed record DirectReply(string Method, string RealServer, [property: JsonIgnore] EngineText Why, double CostNs)
+    : TraversalEvent(CostNs)
+{
+    public string Reason => Why.ToString();
+}

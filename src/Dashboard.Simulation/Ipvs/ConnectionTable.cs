@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Numerics;
 using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.Hashing;
 using Dashboard.Simulation.Packets;
 
@@ -282,8 +283,8 @@ public sealed class ConnectionTable
             else
             {
                 persistence = PersistenceOutcome.TemplateHit;
-                decision = new SchedulerDecision(template.Server, string.Create(CultureInfo.InvariantCulture,
-                    $"persistence: {network} is pinned to {template.Server} by a template ({service.PersistenceTimeoutSeconds} s)"));
+                decision = new SchedulerDecision(template.Server,
+                    new EngineText(nameof(EngineTexts.Persistence), network, template.Server, service.PersistenceTimeoutSeconds));
             }
         }
         else

@@ -84,6 +84,29 @@ public sealed class PacketInspectorTests : DashboardTestContext
     }
 
     [Fact]
+    public void Korean_TheEnginesOwnSentences_ReasonsAndLookupOutcomes()
+    {
+        UseCulture("ko");
+        var record = PacketRecords.FirstSyn();
+        var inspector = RenderInspector(record);
+
+        // The hops' words (the kernel TRACE lines after IPVS are printed as the kernel prints them, in English).
+        var text = string.Join("\n", inspector.FindAll(".hop-text").Select(h => h.TextContent));
+        var matched = record.Packet.Lanes[0]!.Events.OfType<RuleMatched>().First();
+        var scheduled = record.Packet.Lanes[1]!.Events.OfType<IpvsScheduled>().Single();
+        // The rule is kept as iptables-save prints it; the word around it is Korean.
+        Assert.Contains($"nat {matched.Chain} 규칙 {matched.Rule}: {matched.Text}", text, StringComparison.Ordinal);
+        // A new connection: conntrack and the IPVS connection table both miss, and rr says why it picked its server.
+        Assert.Contains("없음 (miss) (버킷", text, StringComparison.Ordinal);
+        Assert.Contains($"rr -> {scheduled.RealServer}: rr: ", text, StringComparison.Ordinal);
+        Assert.Matches("rr: (목록에서 처음으로 사용 가능한 |.+ 다음 -> )", text);
+        foreach (var english in new[] { " rule ", "the first available", "next after", "hit original" })
+        {
+            Assert.DoesNotContain(english, text, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void HopClicked_RuleOrIpsetMember_OpensTheRulesViewThere()
     {
         var record = PacketRecords.FirstSyn();

@@ -1,4 +1,5 @@
 using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.Engine;
 
 namespace Dashboard.Simulation.Ipvs.Schedulers;
 
@@ -36,7 +37,7 @@ public sealed class DestinationHashing : IIpvsScheduler
         // No fallback in dh: an unavailable server means no server.
         return server is null || !SourceHashing.IsAvailable(server)
             ? null
-            : new SchedulerDecision(server, $"dh: destination {connection.Destination} hashes to slot {slot} -> {server}");
+            : new SchedulerDecision(server, new EngineText(nameof(EngineTexts.Dh), connection.Destination, slot, server));
     }
 
     public void UpdateServers(IReadOnlyList<RealServer> servers)

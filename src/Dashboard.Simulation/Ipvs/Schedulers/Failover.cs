@@ -1,4 +1,5 @@
 using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.Engine;
 
 namespace Dashboard.Simulation.Ipvs.Schedulers;
 
@@ -26,7 +27,7 @@ public sealed class Failover : IIpvsScheduler
 
         return highest is null
             ? null
-            : new SchedulerDecision(highest, $"fo: {highest} has the highest weight, {highestWeight}, of the available servers");
+            : new SchedulerDecision(highest, new EngineText(nameof(EngineTexts.Fo), highest, highestWeight));
     }
 
     public void UpdateServers(IReadOnlyList<RealServer> servers)

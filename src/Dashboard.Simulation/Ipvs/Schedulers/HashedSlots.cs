@@ -1,3 +1,5 @@
+using Dashboard.Simulation.Engine;
+
 namespace Dashboard.Simulation.Ipvs.Schedulers;
 
 /// <summary>
@@ -7,17 +9,16 @@ namespace Dashboard.Simulation.Ipvs.Schedulers;
 /// </summary>
 internal static class HashedSlots
 {
-    public static SchedulerDecision? Pick(RealServer?[] table, int slot, string hashed, Func<uint, int> rehash, HashingFlags flags, string fallback)
+    public static SchedulerDecision? Pick(RealServer?[] table, int slot, EngineText hashed, Func<uint, int> rehash, HashingFlags flags, EngineText fallback)
     {
         var server = table[slot];
         if (server is null)
         {
             return null;
         }
-        var reason = $"{hashed} -> {server}";
         if (SourceHashing.IsAvailable(server))
         {
-            return new SchedulerDecision(server, reason);
+            return new SchedulerDecision(server, new EngineText(nameof(EngineTexts.HashedPick), hashed, server));
         }
         if (!flags.HasFlag(HashingFlags.Fallback))
         {
@@ -34,7 +35,8 @@ internal static class HashedSlots
             }
             if (SourceHashing.IsAvailable(candidate))
             {
-                return new SchedulerDecision(candidate, $"{reason} ({SourceHashing.Unavailable(server)}); {fallback} to slot {next} -> {candidate}");
+                return new SchedulerDecision(candidate,
+                    new EngineText(nameof(EngineTexts.HashedFallback), hashed, server, SourceHashing.Unavailable(server), fallback, next, candidate));
             }
         }
         return null;

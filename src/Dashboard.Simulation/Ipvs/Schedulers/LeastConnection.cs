@@ -1,4 +1,5 @@
 using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.Engine;
 
 namespace Dashboard.Simulation.Ipvs.Schedulers;
 
@@ -28,10 +29,8 @@ public sealed class LeastConnection : IIpvsScheduler
 
         return least is null
             ? null
-            : new SchedulerDecision(least,
-                $"lc: {least} has {least.ActiveConnections} active and {least.InactiveConnections} inactive " +
-                $"connection{(least.InactiveConnections == 1 ? string.Empty : "s")}, the fewest " +
-                $"(overhead {least.ActiveConnections} x 256 + {least.InactiveConnections} = {least.Overhead})");
+            : new SchedulerDecision(least, new EngineText(least.InactiveConnections == 1 ? nameof(EngineTexts.LcOneInactive) : nameof(EngineTexts.Lc),
+                least, least.ActiveConnections, least.InactiveConnections, least.Overhead));
     }
 
     public void UpdateServers(IReadOnlyList<RealServer> servers)
@@ -39,6 +38,6 @@ public sealed class LeastConnection : IIpvsScheduler
         // lc keeps no state: it looks at the counters on every new connection.
     }
 
-    internal static string Connections(int count, string kind) =>
-        $"{count} {kind} connection{(count == 1 ? string.Empty : "s")}";
+    internal static EngineText ActiveConnections(int count) =>
+        new(count == 1 ? nameof(EngineTexts.ActiveConnection) : nameof(EngineTexts.ActiveConnections), count);
 }

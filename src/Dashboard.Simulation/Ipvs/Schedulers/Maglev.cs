@@ -1,5 +1,6 @@
 using System.Numerics;
 using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.Engine;
 
 namespace Dashboard.Simulation.Ipvs.Schedulers;
 
@@ -58,7 +59,7 @@ public sealed class Maglev(HashingFlags flags = HashingFlags.None) : IIpvsSchedu
         var port = Flags.HasFlag(HashingFlags.Port) ? connection.SourcePort : (ushort)0;
         var source = port == 0 ? connection.Source.ToString() : $"{connection.Source}:{port}";
         var slot = Slot(connection.Source.Value, port);
-        return HashedSlots.Pick(_table, slot, $"mh: source {source} hashes to slot {slot} of {TableSize}", offset => Slot(connection.Source.Value, port, offset), Flags, "mh-fallback rehashed");
+        return HashedSlots.Pick(_table, slot, new EngineText(nameof(EngineTexts.Mh), source, slot, TableSize), offset => Slot(connection.Source.Value, port, offset), Flags, new EngineText(nameof(EngineTexts.MhFallback)));
     }
 
     public void UpdateServers(IReadOnlyList<RealServer> servers)

@@ -1,4 +1,5 @@
 using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.Engine;
 
 namespace Dashboard.Simulation.Ipvs.Schedulers;
 
@@ -22,8 +23,7 @@ public sealed class NeverQueue : IIpvsScheduler
             }
             if (server.ActiveConnections == 0)
             {
-                return new SchedulerDecision(server,
-                    $"nq: {server} is idle (0 active connections), so it takes the connection without queueing");
+                return new SchedulerDecision(server, new EngineText(nameof(EngineTexts.NqIdle), server));
             }
             var load = ShortestExpectedDelay.ExpectedLoad(server);
             if (least is null || leastLoad * server.Weight > load * least.Weight)
@@ -35,9 +35,8 @@ public sealed class NeverQueue : IIpvsScheduler
 
         return least is null
             ? null
-            : new SchedulerDecision(least,
-                $"nq: no idle server; {least} has the shortest expected delay, ({least.ActiveConnections} active + 1) / " +
-                $"weight {least.Weight} = {WeightedLeastConnection.Ratio(leastLoad, least.Weight)}");
+            : new SchedulerDecision(least, new EngineText(nameof(EngineTexts.Nq),
+                least, least.ActiveConnections, least.Weight, WeightedLeastConnection.Ratio(leastLoad, least.Weight)));
     }
 
     public void UpdateServers(IReadOnlyList<RealServer> servers)

@@ -1,4 +1,5 @@
 using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.Engine;
 
 namespace Dashboard.Simulation.Ipvs.Schedulers;
 
@@ -31,8 +32,7 @@ public sealed class Overflow : IIpvsScheduler
         return highest is null
             ? null
             : new SchedulerDecision(highest,
-                $"ovf: {highest} has the highest weight, {highest.Weight}, among servers not over it " +
-                $"({LeastConnection.Connections(highest.ActiveConnections, "active")})");
+                new EngineText(nameof(EngineTexts.Ovf), highest, highest.Weight, LeastConnection.ActiveConnections(highest.ActiveConnections)));
     }
 
     public void UpdateServers(IReadOnlyList<RealServer> servers)

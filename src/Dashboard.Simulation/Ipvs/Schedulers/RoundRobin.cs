@@ -1,4 +1,5 @@
 using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.Engine;
 
 namespace Dashboard.Simulation.Ipvs.Schedulers;
 
@@ -28,7 +29,7 @@ public sealed class RoundRobin : IIpvsScheduler
         // From the head the kernel walks the list once; from a server it walks all the others and that server
         // last, so a single eligible server is picked again.
         var start = lastIndex + 1;
-        List<string>? skipped = null;
+        List<EngineText>? skipped = null;
         for (var step = 0; step < count; step++)
         {
             var server = servers[(start + step) % count];
@@ -37,15 +38,15 @@ public sealed class RoundRobin : IIpvsScheduler
                 var previous = _last;
                 _last = server;
                 var reason = previous is null
-                    ? $"rr: {server}, the first available in the list"
-                    : $"rr: next after {previous} -> {server}";
+                    ? new EngineText(nameof(EngineTexts.RrFirst), server)
+                    : new EngineText(nameof(EngineTexts.RrNext), previous, server);
                 if (skipped is not null)
                 {
-                    reason += $" (skipped {string.Join(", ", skipped)})";
+                    reason = new EngineText(nameof(EngineTexts.RrSkipped), reason, skipped);
                 }
                 return new SchedulerDecision(server, reason);
             }
-            (skipped ??= []).Add($"{server} {(server.Overloaded ? "overloaded" : "quiescent, weight 0")}");
+            (skipped ??= []).Add(new EngineText(server.Overloaded ? nameof(EngineTexts.ServerOverloaded) : nameof(EngineTexts.ServerQuiescent), server));
         }
 
         // The kernel leaves its position where it was when nothing is available.

@@ -1,4 +1,5 @@
 using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.Engine;
 
 namespace Dashboard.Simulation.Ipvs.Schedulers;
 
@@ -15,9 +16,8 @@ public sealed class ShortestExpectedDelay : IIpvsScheduler
         var least = WeightedLeastConnection.LeastLoaded(servers, ExpectedLoad);
         return least is null
             ? null
-            : new SchedulerDecision(least,
-                $"sed: {least} has the shortest expected delay, ({least.ActiveConnections} active + 1) / weight " +
-                $"{least.Weight} = {WeightedLeastConnection.Ratio(ExpectedLoad(least), least.Weight)}");
+            : new SchedulerDecision(least, new EngineText(nameof(EngineTexts.Sed),
+                least, least.ActiveConnections, least.Weight, WeightedLeastConnection.Ratio(ExpectedLoad(least), least.Weight)));
     }
 
     public void UpdateServers(IReadOnlyList<RealServer> servers)

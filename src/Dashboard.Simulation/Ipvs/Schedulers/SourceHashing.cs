@@ -1,4 +1,5 @@
 using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.Engine;
 
 namespace Dashboard.Simulation.Ipvs.Schedulers;
 
@@ -42,7 +43,7 @@ public sealed class SourceHashing(HashingFlags flags = HashingFlags.None) : IIpv
         var port = Flags.HasFlag(HashingFlags.Port) ? connection.SourcePort : (ushort)0;
         var source = port == 0 ? connection.Source.ToString() : $"{connection.Source}:{port}";
         var slot = Slot(connection.Source.Value, port);
-        return HashedSlots.Pick(_table, slot, $"sh: source {source} hashes to slot {slot}", offset => Slot(connection.Source.Value, port, offset), Flags, "sh-fallback walked");
+        return HashedSlots.Pick(_table, slot, new EngineText(nameof(EngineTexts.Sh), source, slot), offset => Slot(connection.Source.Value, port, offset), Flags, new EngineText(nameof(EngineTexts.ShFallback)));
     }
 
     public void UpdateServers(IReadOnlyList<RealServer> servers)
@@ -73,6 +74,6 @@ public sealed class SourceHashing(HashingFlags flags = HashingFlags.None) : IIpv
 
     internal static bool IsAvailable(RealServer server) => server.Weight > 0 && !server.Overloaded;
 
-    internal static string Unavailable(RealServer server) =>
-        server.Overloaded ? $"{server} is overloaded" : $"{server} is quiescent, weight 0";
+    internal static EngineText Unavailable(RealServer server) =>
+        new(server.Overloaded ? nameof(EngineTexts.ServerIsOverloaded) : nameof(EngineTexts.ServerIsQuiescent), server);
 }

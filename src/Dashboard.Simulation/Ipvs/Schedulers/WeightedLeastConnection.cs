@@ -1,4 +1,5 @@
 using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.Engine;
 
 namespace Dashboard.Simulation.Ipvs.Schedulers;
 
@@ -16,9 +17,8 @@ public sealed class WeightedLeastConnection : IIpvsScheduler
         var least = LeastLoaded(servers, server => server.Overhead);
         return least is null
             ? null
-            : new SchedulerDecision(least,
-                $"wlc: {least} has the lowest overhead per weight, ({least.ActiveConnections} active x 256 + " +
-                $"{least.InactiveConnections} inactive) / weight {least.Weight} = {Ratio(least.Overhead, least.Weight)}");
+            : new SchedulerDecision(least, new EngineText(nameof(EngineTexts.Wlc),
+                least, least.ActiveConnections, least.InactiveConnections, least.Weight, Ratio(least.Overhead, least.Weight)));
     }
 
     public void UpdateServers(IReadOnlyList<RealServer> servers)

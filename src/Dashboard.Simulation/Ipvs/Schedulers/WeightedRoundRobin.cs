@@ -1,4 +1,5 @@
 using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.Engine;
 
 namespace Dashboard.Simulation.Ipvs.Schedulers;
 
@@ -51,8 +52,7 @@ public sealed class WeightedRoundRobin : IIpvsScheduler
                 if (!server.Overloaded && server.Weight >= _currentWeight)
                 {
                     _current = server;
-                    return new SchedulerDecision(server,
-                        $"wrr: {server}, current weight {_currentWeight} (max {_largestWeight}, gcd {_step})");
+                    return new SchedulerDecision(server, new EngineText(nameof(EngineTexts.Wrr), server, _currentWeight, _largestWeight, _step));
                 }
                 if (position == stop)
                 {

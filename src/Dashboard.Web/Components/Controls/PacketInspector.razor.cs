@@ -56,8 +56,8 @@ public partial class PacketInspector
     private string Outcome(OutcomeView outcome) => outcome.Kind switch
     {
         "delivered" => L["OutcomeDelivered", outcome.To ?? ""],
-        "dropped" => L["OutcomeDropped", outcome.Reason ?? ""],
-        _ => L["OutcomeRejected", outcome.Reason ?? ""],
+        "dropped" => L["OutcomeDropped", Say(outcome.Why)],
+        _ => L["OutcomeRejected", Say(outcome.Why)],
     };
 
     private string KindLabel(TraversalEvent e) => L["Event_" + e.GetType().Name];
@@ -68,30 +68,33 @@ public partial class PacketInspector
             ? new RuleTarget(lane, RuleTarget.IptablesSave, s.Table, s.Chain, s.FirstRule)
             : RulesView.TargetOf(lane, events, e);
 
+    /// <summary>An engine sentence in the page's language.</summary>
+    private static string Say(EngineText? text) => text?.Format(CultureInfo.CurrentUICulture) ?? "";
+
     /// <summary>
-    /// The step as a tool would word it: chain and rule numbers, tuples, addresses and the engine's own reasons as they
-    /// are; the words around them in the page's language.
+    /// The step as a tool would word it: chain and rule numbers, tuples and addresses as they are; the words around
+    /// them, and the engine's own sentences (reasons, lookup outcomes), in the page's language.
     /// </summary>
     private string Describe(TraversalEvent e) => e switch
     {
         HookEntered h => h.Hook,
-        ConntrackLookup c => L["HopConntrackLookup", c.Tuple, c.Result, c.Bucket, c.ChainLength],
+        ConntrackLookup c => L["HopConntrackLookup", c.Tuple, L["ConntrackResult_" + c.Result.Replace(' ', '_')], c.Bucket, c.ChainLength],
         ConntrackCreated c => L["HopConntrackCreated", c.Original, c.Reply + (c.State is null ? "" : " " + c.State), c.Bucket],
         RulesScanned s => L["HopRulesScanned", $"{s.Table} {s.Chain}", s.FirstRule, s.LastRule, s.Count],
-        RuleMatched m => $"{m.Table} {m.Chain} rule {m.Rule}: {m.Text} => {m.Verdict}",
+        RuleMatched m => L["HopRuleMatched", $"{m.Table} {m.Chain}", m.Rule, m.Text, m.Verdict],
         SetLookup s => $"{s.Set} {s.Flags}: {s.Member}",
-        ChainPolicy p => $"{p.Table} {p.Chain} policy {p.Policy}",
+        ChainPolicy p => L["HopChainPolicy", $"{p.Table} {p.Chain}", p.Policy],
         NatApplied n => $"{n.Rewrite} ({n.By})",
         Routed r => r.Decision == "local" ? L["HopRoutedLocal"] : L["HopRouted", r.Decision, r.OutInterface],
         Delivered d => L["HopDelivered", d.To, d.Via],
-        Dropped d => d.Reason,
-        Rejected r => r.Reason,
+        Dropped d => Say(d.Why),
+        Rejected r => Say(r.Why),
         IpvsServiceLookup s => L["HopIpvsServiceLookup", s.Bucket, Simulation.Ipvs.ServiceTable.TableSize, s.ChainLength, s.Hit ? s.Service : L["HopMiss"]],
-        IpvsConnectionLookup c => L["HopIpvsConnectionLookup", $"{c.Direction} {c.Tuple}", c.Result, c.Bucket, c.ChainLength] + (c.State is null ? "" : " " + c.State),
-        IpvsScheduled s => $"{s.Scheduler} -> {s.RealServer}: {s.Reason}",
+        IpvsConnectionLookup c => L["HopIpvsConnectionLookup", $"{c.Direction} {c.Tuple}", Say(c.Outcome), c.Bucket, c.ChainLength] + (c.State is null ? "" : " " + c.State),
+        IpvsScheduled s => $"{s.Scheduler} -> {s.RealServer}: {Say(s.Why)}",
         IpvsForwarded f => $"{f.Method.ToUpperInvariant()} -> {f.RealServer}",
         ConntrackAltered a => L["HopConntrackAltered", a.Reply],
-        DirectReply d => $"{d.Method.ToUpperInvariant()}: {d.RealServer}: {d.Reason}",
+        DirectReply d => $"{d.Method.ToUpperInvariant()}: {d.RealServer}: {Say(d.Why)}",
         _ => e.GetType().Name,
     };
 

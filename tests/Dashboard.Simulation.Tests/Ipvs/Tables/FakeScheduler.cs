@@ -1,4 +1,5 @@
 using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.Ipvs;
 
 namespace Dashboard.Simulation.Tests.Ipvs.Tables;
@@ -20,7 +21,8 @@ internal sealed class FakeScheduler(string name = "rr") : IIpvsScheduler
             if (server.Weight > 0 && !server.Overloaded)
             {
                 _next = (_next + tried + 1) % servers.Count;
-                return new SchedulerDecision(server, $"fake: {server}");
+                // Worded as rr words its first pick: the tables under test only carry the reason.
+                return new SchedulerDecision(server, new EngineText(nameof(EngineTexts.RrFirst), server));
             }
         }
         return null;
