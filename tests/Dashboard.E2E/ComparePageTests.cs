@@ -149,12 +149,20 @@ public sealed class ComparePageTests(AppFixture app) : PageTest(app)
     [Fact]
     public async Task SwitchToKorean_TranslatesThePageAndKeepsChainNames()
     {
-        await OpenAsync("/");
+        // A seed and a selected packet, which the switch (a reload in the other language) must come back to.
+        await OpenAsync("/?seed=3");
+        await Page.GetByRole(AriaRole.Button, new() { Name = "Step packet", Exact = true }).ClickAsync();
+        await Assertions.Expect(Page.Locator(".packet-inspector")).ToContainTextAsync("Packet 1 ");
 
         await Page.GetByRole(AriaRole.Button, new() { Name = "KO", Exact = true }).ClickAsync();
 
         await Assertions.Expect(Page.GetByRole(AriaRole.Heading, new() { Name = "트래픽 경로: kube-proxy 모드 나란히 보기", Level = 1 })).ToBeVisibleAsync();
         await Assertions.Expect(Page.Locator("[data-interactive=true]")).ToHaveCountAsync(1);
+        await Assertions.Expect(Page.Locator(".packet-inspector")).ToContainTextAsync("패킷 1 ");
+        await Assertions.Expect(Page.GetByLabel("시드")).ToHaveValueAsync("3");
+        // The engine's own words are Korean too: packet 1 opens a connection, so conntrack misses and rr says why it picked.
+        await Assertions.Expect(Page.Locator(".packet-inspector")).ToContainTextAsync("없음 (miss)");
+        await Assertions.Expect(Page.Locator(".packet-inspector")).ToContainTextAsync(new Regex("rr: .*(목록에서 처음으로|다음 ->)"));
         await Assertions.Expect(Page.GetByRole(AriaRole.Button, new() { Name = "재생", Exact = true })).ToBeVisibleAsync();
         await Assertions.Expect(Page.GetByRole(AriaRole.Region, new() { Name = "iptables 창", Exact = true })).ToContainTextAsync("규칙 순차 검사");
         await Page.GetByRole(AriaRole.Button, new() { Name = "홉 한 단계", Exact = true }).ClickAsync();

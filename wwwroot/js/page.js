@@ -84,7 +84,3 @@ export function scrollToLine(container, index, lineHeight) {
     }
     container.scrollTop = Math.max(0, index * lineHeight - container.clientHeight / 3);
 }
-
-export function replaceUrl(url) {
-    history.replaceState(history.state, "", url);
-}

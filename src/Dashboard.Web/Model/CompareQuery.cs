@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using System.Globalization;
 using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.Traffic;
@@ -7,9 +8,10 @@ using Microsoft.AspNetCore.WebUtilities;
 namespace Dashboard.Web.Model;
 
 /// <summary>
-/// The compare page's view in its URL: scenario, size, modes, traffic, IPVS options, seed, speed and projector mode, so
-/// a link reproduces what its sender saw. Only what differs from the defaults is written. Pasted YAML is too big for a
-/// URL: a link to a pasted cluster opens the built-in scenario and says so.
+/// The compare page's view in its URL: scenario, size, modes, traffic, IPVS options, seed, speed, projector mode, the
+/// selected packet and the open tab, so a link reproduces what its sender saw (and switching language, which reloads
+/// the page, comes back to it). Only what differs from the defaults is written. Pasted YAML is too big for a URL: a link
+/// to a pasted cluster opens the built-in scenario and says so.
 /// </summary>
 public static class CompareQuery
 {
@@ -19,8 +21,14 @@ public static class CompareQuery
     /// <summary>The scenario value for pasted objects.</summary>
     public const string Pasted = "pasted";
 
-    /// <summary>What the URL describes: the room's settings and whether projector mode is on.</summary>
-    public sealed record View(RoomSettings Settings, bool Projector);
+    /// <summary>The tabs under the panes, as the URL names them (the first, the inspector, is the default).</summary>
+    public static readonly ImmutableArray<string> Tabs = ["inspector", "rules", "tables", "charts"];
+
+    /// <summary>
+    /// What the URL describes: the room's settings, whether projector mode is on, the selected packet (its id in this
+    /// room's traffic, which the seed makes the same on every opening) and the open tab.
+    /// </summary>
+    public sealed record View(RoomSettings Settings, bool Projector, long? Packet = null, int Tab = 0);
 
     /// <summary>Reads a query string; values that are not understood fall back to the default and are named in <paramref name="problems"/>.</summary>
     public static View Parse(string query, IReadOnlyCollection<string> scenarios, List<string> problems)
@@ -113,7 +121,19 @@ public static class CompareQuery
             Seed = (long)Number(Get("seed"), "seed", defaults.Seed, 0, int.MaxValue, problems),
             Speed = Number(Get("speed"), "speed", defaults.Speed, RoomSettings.MinSpeed, RoomSettings.MaxSpeed, problems),
         };
-        return new View(settings, Get("projector") == "1");
+        // 0, the fallback for a packet number out of range, selects nothing.
+        var packet = Number(Get("packet"), "packet", 0, 1, SimulationRoom.MaxSeekPackets, problems);
+        var tab = 0;
+        if (Get("tab") is { } tabName)
+        {
+            tab = Tabs.IndexOf(tabName);
+            if (tab < 0)
+            {
+                problems.Add($"tab \"{tabName}\" is not one of {string.Join(", ", Tabs)}");
+                tab = 0;
+            }
+        }
+        return new View(settings, Get("projector") == "1", packet > 0 ? packet : null, tab);
     }
 
     /// <summary>The query string (with its leading "?", or empty) for a view; pasted objects are written as scenario=pasted.</summary>
@@ -179,6 +199,14 @@ public static class CompareQuery
         if (view.Projector)
         {
             Add("projector", "1");
+        }
+        if (view.Packet is { } packet)
+        {
+            Add("packet", N(packet));
+        }
+        if (view.Tab > 0 && view.Tab < Tabs.Length)
+        {
+            Add("tab", Tabs[view.Tab]);
         }
         return QueryString.Create(pairs).Value ?? "";
     }

@@ -27,6 +27,12 @@ public interface ISimulationRoom
     /// <summary>Pauses, then simulates exactly the next packet of the traffic (however far ahead on the virtual clock).</summary>
     PacketRecord? StepPacket();
 
+    /// <summary>
+    /// Pauses, then simulates up to the packet with this id (a link's selected packet: the seed makes the ids the same
+    /// on every opening), or finds it among the recent ones. Null when it is further on than the room steps to.
+    /// </summary>
+    PacketRecord? StepToPacket(long id);
+
     /// <summary>A recently simulated packet (the last few thousand are kept), or null.</summary>
     PacketRecord? FindPacket(long id);
 

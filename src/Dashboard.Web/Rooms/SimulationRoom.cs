@@ -45,6 +45,14 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
     /// <summary>Chart points kept per lane: two minutes at 4 a second.</summary>
     public const int HistoryLength = 480;
 
+    /// <summary>
+    /// How far <see cref="StepToPacket"/> goes: a link naming a later packet opens at the start and says so. Stepping
+    /// also stops after <see cref="MaxSeekTime"/>, since a large cluster simulates far fewer packets a second.
+    /// </summary>
+    public const int MaxSeekPackets = 20_000;
+
+    public static readonly TimeSpan MaxSeekTime = TimeSpan.FromSeconds(3);
+
     /// <summary>Batches queued per viewer before the oldest is dropped (half a second).</summary>
     private const int ViewerQueue = 8;
 
@@ -249,13 +257,57 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
                 return null;
             }
             Remember(packet);
-            var wire = ToWire(packet);
-            batch = new PacketBatch(++_seq, _generation, _run.Now.TotalSeconds, _settings.Speed, 0, [wire], 1);
-            record = ToRecord(packet, wire);
-            PublishSnapshot();
+            (batch, record) = Stepped(packet);
         }
         Broadcast(batch);
         return record;
+    }
+
+    public PacketRecord? StepToPacket(long id)
+    {
+        PacketBatch batch;
+        PacketRecord record;
+        lock (_gate)
+        {
+            if (_run is null || id < 1 || id > MaxSeekPackets)
+            {
+                return null;
+            }
+            if (_recentById.TryGetValue(id, out var seen))
+            {
+                return ToRecord(seen, ToWire(seen));
+            }
+            _status = RoomStatus.Paused;
+            var budget = Stopwatch.StartNew();
+            SimulatedPacket? packet = null;
+            while (budget.Elapsed < MaxSeekTime && _run.Step() is { } next)
+            {
+                Remember(next);
+                packet = next;
+                if (next.Id >= id)
+                {
+                    break;
+                }
+            }
+            if (packet?.Id != id)
+            {
+                PublishSnapshot();
+                return null;
+            }
+            // Only the packet stepped to is drawn: the ones before it happened while the page was opening.
+            (batch, record) = Stepped(packet);
+        }
+        Broadcast(batch);
+        return record;
+    }
+
+    /// <summary>A stepped packet, drawn on its own in every pane: its batch (to broadcast once the lock is released) and its record.</summary>
+    private (PacketBatch Batch, PacketRecord Record) Stepped(SimulatedPacket packet)
+    {
+        var wire = ToWire(packet);
+        var batch = new PacketBatch(++_seq, _generation, _run!.Now.TotalSeconds, _settings.Speed, 0, [wire], 1);
+        PublishSnapshot();
+        return (batch, ToRecord(packet, wire));
     }
 
     public PacketRecord? FindPacket(long id)

@@ -128,6 +128,46 @@ public sealed class ComparePageTests : DashboardTestContext
     }
 
     [Fact]
+    public void Open_UrlWithPacketAndTab_StepsToThePacketSelectsItAndOpensTheTab()
+    {
+        var record = PacketRecords.FirstSyn();
+        Room.Packets[record.Id] = record;
+        // Built already, as the real room is once ApplyAsync returns: the packet stepped to is of this generation.
+        Room.Snapshot = Snapshot();
+
+        var page = RenderAt($"/?seed=3&packet={record.Id}&tab=tables");
+
+        page.WaitForAssertion(() => Assert.Contains($"step to {record.Id}", Room.Commands));
+        page.WaitForAssertion(() => Assert.Contains("mud-tab-active", page.FindAll(".mud-tab").Single(t => t.TextContent.Contains("tables", StringComparison.OrdinalIgnoreCase)).ClassList));
+        page.WaitForAssertion(() => Assert.Equal(record.Id, _view.Invocations["select"][^1].Arguments[0]), TimeSpan.FromSeconds(10));
+        Assert.Empty(page.FindAll("[role=alert]"));
+    }
+
+    [Fact]
+    public void Open_UrlWithAPacketTheRoomDoesNotReach_SaysSo()
+    {
+        var page = RenderAt("/?packet=999");
+
+        page.WaitForAssertion(() => Assert.Contains("packet 999 is further on than the page steps to", page.Find("[role=alert]").TextContent, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void PacketSelectedThenTabChanged_TheUrlFollows_SoTheLanguageSwitchComesBackToThem()
+    {
+        var navigation = Services.GetRequiredService<NavigationManager>();
+        var page = RenderAt("/?seed=3");
+        Room.Push(Snapshot());
+        var record = Room.NextStep = PacketRecords.FirstSyn();
+        page.WaitForAssertion(() => Assert.False(page.Find(".run-play").HasAttribute("disabled")));
+
+        page.FindAll("button").First(b => b.TextContent.Contains("Step packet", StringComparison.Ordinal)).Click();
+        page.WaitForAssertion(() => Assert.EndsWith($"/?seed=3&packet={record.Id}", navigation.Uri, StringComparison.Ordinal));
+
+        page.FindAll(".mud-tab").Single(t => t.TextContent.Contains("Charts", StringComparison.Ordinal)).Click();
+        page.WaitForAssertion(() => Assert.EndsWith($"/?seed=3&packet={record.Id}&tab=charts", navigation.Uri, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task PacketClicked_OpensTheTabsDrawerAtTheInspector_ItsToggleClosesIt()
     {
         // The drawer only shows on phones (CSS); its state is the page's, so clicking a packet on a phone shows the inspector.

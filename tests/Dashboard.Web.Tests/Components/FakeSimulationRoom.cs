@@ -102,6 +102,12 @@ public sealed class FakeSimulationRoom : ISimulationRoom
         return NextStep;
     }
 
+    public PacketRecord? StepToPacket(long id)
+    {
+        Commands.Add($"step to {id}");
+        return Packets.GetValueOrDefault(id);
+    }
+
     public PacketRecord? FindPacket(long id) => Packets.GetValueOrDefault(id);
 
     /// <summary>When set, writing the tool outputs fails with it (a bug in a writer, as the view must survive one).</summary>

@@ -263,6 +263,7 @@ public sealed class LiveTablesViewTests : DashboardTestContext
         public void Play() => Inner.Play();
         public void Pause() => Inner.Pause();
         public PacketRecord? StepPacket() => Inner.StepPacket();
+        public PacketRecord? StepToPacket(long id) => Inner.StepToPacket(id);
         public PacketRecord? FindPacket(long id) => Inner.FindPacket(id);
         public IReadOnlyList<ToolText> Tools(int lane) => Inner.Tools(lane);
 

@@ -44,6 +44,20 @@ public sealed class CompareQueryTests
         Assert.Equal(settings, view.Settings);
     }
 
+    [Fact]
+    public void FormatThenParse_SelectedPacketAndTab_ReproduceThem()
+    {
+        var problems = new List<string>();
+        var query = CompareQuery.Format(new CompareQuery.View(RoomSettings.Default, Projector: false, Packet: 57, Tab: 2));
+
+        var view = CompareQuery.Parse(query, Scenarios, problems);
+
+        Assert.Equal("?packet=57&tab=tables", query);
+        Assert.Empty(problems);
+        Assert.Equal(57, view.Packet);
+        Assert.Equal(2, view.Tab);
+    }
+
     [Theory]
     [InlineData("?speed=5000", "speed \"5000\" must be a number from 0.01 to 1000")]
     [InlineData("?scenario=huge", "scenario \"huge\" is not one of small, generated")]
@@ -52,6 +66,9 @@ public sealed class CompareQueryTests
     [InlineData("?clients=0,0,0", "clients \"0,0,0\" must be three non-negative weights")]
     [InlineData("?modes=iptables,bpf", "modes \"iptables,bpf\" must be one to three of iptables, ipvs")]
     [InlineData("?scenario=pasted", "pasted objects, which a link cannot carry")]
+    [InlineData("?packet=0", "packet \"0\" must be a number from 1 to 20000")]
+    [InlineData("?packet=x", "packet \"x\" must be a number")]
+    [InlineData("?tab=logs", "tab \"logs\" is not one of inspector, rules, tables, charts")]
     public void Parse_BadValue_NamesItAndKeepsTheDefault(string query, string expected)
     {
         var problems = new List<string>();

@@ -222,6 +222,41 @@ public sealed class SimulationRoomTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StepToPacket_ARoomOfTheSameSettings_ReachesTheSamePacket()
+    {
+        // A link's selected packet: a second room opened with the same settings (the same seed) steps to the packet
+        // the first one simulated 40th, the same conversation at the same virtual time with the same hops.
+        await _room.ApplyAsync(RoomSettings.Default);
+        var stepped = Enumerable.Range(0, 40).Select(_ => _room.StepPacket()!).ToList();
+        await using var other = new SimulationRoom("room-2", new RecordingHubContext(), NullLogger<SimulationRoom>.Instance);
+        await other.ApplyAsync(RoomSettings.Default);
+
+        var reached = other.StepToPacket(stepped[^1].Id);
+
+        Assert.NotNull(reached);
+        Assert.Equal(stepped[^1].Id, reached.Id);
+        Assert.Equal(stepped[^1].Packet.Conversation.Id, reached.Packet.Conversation.Id);
+        Assert.Equal(stepped[^1].Packet.At, reached.Packet.At);
+        Assert.Equal(stepped[^1].Wire.Lanes.Select(l => l?.Hops.Count), reached.Wire.Lanes.Select(l => l?.Hops.Count));
+        Assert.Equal(RoomStatus.Paused, other.Snapshot.Status);
+        // The packets before it are kept as if stepped one by one, and one already simulated is found, not stepped past.
+        Assert.NotNull(other.FindPacket(stepped[5].Id));
+        Assert.Equal(stepped[5].Id, other.StepToPacket(stepped[5].Id)!.Id);
+        Assert.Equal(stepped[^1].Id + 1, other.StepPacket()!.Id);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(SimulationRoom.MaxSeekPackets + 1)]
+    public async Task StepToPacket_OutOfReach_NullAndNothingSimulated(long id)
+    {
+        await _room.ApplyAsync(RoomSettings.Default);
+
+        Assert.Null(_room.StepToPacket(id));
+        Assert.Equal(1, _room.StepPacket()!.Id);
+    }
+
+    [Fact]
     public async Task FindPacket_RecentPacket_FoundWithItsTrace()
     {
         await _room.ApplyAsync(RoomSettings.Default);

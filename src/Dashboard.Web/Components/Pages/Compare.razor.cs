@@ -34,6 +34,8 @@ public partial class Compare : IAsyncDisposable
     private PacketRecord? _held;
     private int _holdCursor;
     private int _tab;
+    /// <summary>The selected packet and open tab the URL was last written with.</summary>
+    private (long?, int) _written;
     /// <summary>Whether the tabs' drawer is open; it only shows on phones, where the tabs are a drawer over the panes.</summary>
     private bool _drawerOpen;
     /// <summary>Whether the settings are unfolded; only phones and projector mode fold them.</summary>
@@ -88,12 +90,37 @@ public partial class Compare : IAsyncDisposable
         Show(_room.Snapshot);
         await _room.ApplyAsync(_settings);
         Show(_room.Snapshot);
+        if (view.Packet is { } id && _room.Snapshot.Status != RoomStatus.Failed)
+        {
+            // The link's packet: the seed makes the traffic the same, so stepping the room there finds the same packet.
+            var record = await Task.Run(() => _room.StepToPacket(id));
+            Show(_room.Snapshot);
+            if (record is null)
+            {
+                _urlProblems.Add(string.Create(CultureInfo.InvariantCulture,
+                    $"packet {id} is further on than the page steps to when it opens ({SimulationRoom.MaxSeekPackets:N0} packets or {SimulationRoom.MaxSeekTime.TotalSeconds:0} s)"));
+            }
+            else
+            {
+                Select(record);
+            }
+        }
+        _tab = view.Tab;
     }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
-        if (!firstRender || !RendererInfo.IsInteractive)
+        if (!RendererInfo.IsInteractive)
         {
+            return;
+        }
+        if (!firstRender)
+        {
+            // The URL follows the selected packet and the open tab, however they changed (a click, a step, a restart).
+            if ((_selected?.Id, _tab) != _written)
+            {
+                WriteUrl();
+            }
             return;
         }
         try
@@ -154,7 +181,7 @@ public partial class Compare : IAsyncDisposable
         _settings = settings;
         if (_room is null)
         {
-            await WriteUrlAsync();
+            WriteUrl();
             return;
         }
         if (speedOnly)
@@ -165,7 +192,7 @@ public partial class Compare : IAsyncDisposable
             {
                 await _room.ApplyAsync(settings);
             }
-            await WriteUrlAsync();
+            WriteUrl();
             return;
         }
         // Restarting rebuilds every node (seconds at 50,000 services): wait until the controls are still. The wait is
@@ -173,7 +200,7 @@ public partial class Compare : IAsyncDisposable
         using var pending = CancellationTokenSource.CreateLinkedTokenSource(_disposed.Token);
         _pendingApply?.Cancel();
         _pendingApply = pending;
-        await WriteUrlAsync();
+        WriteUrl();
         try
         {
             await Task.Delay(ApplyDelay, pending.Token);
@@ -197,13 +224,22 @@ public partial class Compare : IAsyncDisposable
     private async Task SetProjectorAsync(bool on)
     {
         _projector = on;
-        await WriteUrlAsync();
+        WriteUrl();
         await InvokePageAsync("setProjector", on);
     }
 
-    private Task WriteUrlAsync() => InvokePageAsync("replaceUrl",
-        Navigation.ToAbsoluteUri(Navigation.ToBaseRelativePath(Navigation.Uri).Split('?')[0]).AbsolutePath
-            + CompareQuery.Format(new CompareQuery.View(_settings, _projector)));
+    /// <summary>
+    /// Rewrites the URL in place (no history entry) through the router, so NavigationManager knows it too: the
+    /// language switch reloads the page at this URL.
+    /// </summary>
+    private void WriteUrl()
+    {
+        _written = (_selected?.Id, _tab);
+        Navigation.NavigateTo(
+            Navigation.ToAbsoluteUri(Navigation.ToBaseRelativePath(Navigation.Uri).Split('?')[0]).AbsolutePath
+                + CompareQuery.Format(new CompareQuery.View(_settings, _projector, _selected?.Id, _tab)),
+            replace: true);
+    }
 
     /// <summary>
     /// Calls page.js from an event handler: an exception there would end the circuit, and a browser that has gone
