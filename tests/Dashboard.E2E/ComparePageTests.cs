@@ -149,8 +149,13 @@ public sealed class ComparePageTests(AppFixture app) : PageTest(app)
     [Fact]
     public async Task SwitchToKorean_TranslatesThePageAndKeepsChainNames()
     {
-        // A seed and a selected packet, which the switch (a reload in the other language) must come back to.
-        await OpenAsync("/?seed=3");
+        // A seed set on the page and a selected packet, which the switch (a reload in the other language) must come back to.
+        await OpenAsync("/");
+        var seed = Page.GetByLabel("Seed");
+        await seed.FillAsync("3");
+        await seed.PressAsync("Tab");
+        await Page.WaitForFunctionAsync("() => location.search.includes('seed=3')");
+        await Assertions.Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Step packet", Exact = true })).ToBeEnabledAsync();
         await Page.GetByRole(AriaRole.Button, new() { Name = "Step packet", Exact = true }).ClickAsync();
         await Assertions.Expect(Page.Locator(".packet-inspector")).ToContainTextAsync("Packet 1 ");
 
