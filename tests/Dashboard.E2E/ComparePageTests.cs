@@ -149,13 +149,11 @@ public sealed class ComparePageTests(AppFixture app) : PageTest(app)
     [Fact]
     public async Task SwitchToKorean_TranslatesThePageAndKeepsChainNames()
     {
-        // A seed set on the page and a selected packet, which the switch (a reload in the other language) must come back to.
-        await OpenAsync("/");
-        var seed = Page.GetByLabel("Seed");
-        await seed.FillAsync("3");
-        await seed.PressAsync("Tab");
-        await Page.WaitForFunctionAsync("() => location.search.includes('seed=3')");
-        await Assertions.Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Step packet", Exact = true })).ToBeEnabledAsync();
+        // A speed set on the page after it opened (a speed does not restart the room) and a selected packet: the
+        // switch, a reload in the other language, must come back to both.
+        await OpenAsync("/?seed=3");
+        await Page.Locator(".speed input[type=range]").PressAsync("ArrowRight");
+        await Page.WaitForFunctionAsync("() => location.search.includes('speed=2')");
         await Page.GetByRole(AriaRole.Button, new() { Name = "Step packet", Exact = true }).ClickAsync();
         await Assertions.Expect(Page.Locator(".packet-inspector")).ToContainTextAsync("Packet 1 ");
 
@@ -165,6 +163,7 @@ public sealed class ComparePageTests(AppFixture app) : PageTest(app)
         await Assertions.Expect(Page.Locator("[data-interactive=true]")).ToHaveCountAsync(1);
         await Assertions.Expect(Page.Locator(".packet-inspector")).ToContainTextAsync("패킷 1 ");
         await Assertions.Expect(Page.GetByLabel("시드")).ToHaveValueAsync("3");
+        await Assertions.Expect(Page.GetByText("가상 시간 속도: 2×")).ToBeVisibleAsync();
         // The engine's own words are Korean too: packet 1 opens a connection, so conntrack misses and rr says why it picked.
         await Assertions.Expect(Page.Locator(".packet-inspector")).ToContainTextAsync("없음 (miss)");
         await Assertions.Expect(Page.Locator(".packet-inspector")).ToContainTextAsync(new Regex("rr: .*(목록에서 처음으로|다음 ->)"));

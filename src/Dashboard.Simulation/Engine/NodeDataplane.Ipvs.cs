@@ -188,7 +188,7 @@ public sealed partial class NodeDataplane
             {
                 return;
             }
-            Deliver(packet.OutInterface, deliverTo);
+            Deliver(new EngineText(nameof(EngineTexts.ViaInterface), packet.OutInterface), deliverTo);
         }
 
         /// <summary>
@@ -227,7 +227,7 @@ public sealed partial class NodeDataplane
             Add(new DirectReply(method, realServer,
                 new EngineText(nameof(EngineTexts.DirectReply), method, connection.DestinationAddress, connection.VirtualAddress, packet.Destination), 0));
             Step.Connection = ConnectionView(connection, "direct", hit: true);
-            Deliver("the real server's own route", Endpoint(packet.Destination, packet.DestinationPort));
+            Deliver(new EngineText(nameof(EngineTexts.ViaRealServerRoute)), Endpoint(packet.Destination, packet.DestinationPort));
         }
 
         /// <summary>The entry as the packet left it: its bucket and that bucket's chain, state and seconds left.</summary>

@@ -167,7 +167,7 @@ public sealed partial class NodeDataplane
                 {
                     return;
                 }
-                Deliver("local socket");
+                Deliver(new EngineText(nameof(EngineTexts.ViaLocalSocket)));
                 return;
             }
             packet.OutInterface = dataplane._network.OutInterface(packet.Destination);
@@ -186,7 +186,7 @@ public sealed partial class NodeDataplane
             {
                 return;
             }
-            Deliver(packet.OutInterface);
+            Deliver(new EngineText(nameof(EngineTexts.ViaInterface), packet.OutInterface));
         }
 
         private void Enter(NetfilterHook hook) => Add(new HookEntered(hook.ChainName(), _cost.HookNs));
@@ -326,7 +326,7 @@ public sealed partial class NodeDataplane
             return true;
         }
 
-        private void Deliver(string via, string? to = null)
+        private void Deliver(EngineText via, string? to = null)
         {
             result.Outcome = OutcomeKind.Delivered;
             result.To = to ?? Endpoint(packet.Destination, packet.DestinationPort);

@@ -78,7 +78,11 @@ public sealed record NatApplied(
 public sealed record Routed(string Decision, string OutInterface, double CostNs) : TraversalEvent(CostNs);
 
 /// <summary>The packet left the node towards ip:port, or reached a local socket.</summary>
-public sealed record Delivered(string To, string Via, double CostNs) : TraversalEvent(CostNs);
+public sealed record Delivered(string To, [property: JsonIgnore] EngineText Route, double CostNs) : TraversalEvent(CostNs)
+{
+    /// <summary>The interface it left by, or how it got there, in English.</summary>
+    public string Via => Route.ToString();
+}
 
 /// <summary>The packet was dropped, and why (in English as <see cref="Reason"/>; <see cref="Why"/> in any language).</summary>
 public sealed record Dropped([property: JsonIgnore] EngineText Why, double CostNs) : TraversalEvent(CostNs)

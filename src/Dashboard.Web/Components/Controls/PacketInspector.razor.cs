@@ -86,7 +86,7 @@ public partial class PacketInspector
         ChainPolicy p => L["HopChainPolicy", $"{p.Table} {p.Chain}", p.Policy],
         NatApplied n => $"{n.Rewrite} ({n.By})",
         Routed r => r.Decision == "local" ? L["HopRoutedLocal"] : L["HopRouted", r.Decision, r.OutInterface],
-        Delivered d => L["HopDelivered", d.To, d.Via],
+        Delivered d => L["HopDelivered", d.To, Say(d.Route)],
         Dropped d => Say(d.Why),
         Rejected r => Say(r.Why),
         IpvsServiceLookup s => L["HopIpvsServiceLookup", s.Bucket, Simulation.Ipvs.ServiceTable.TableSize, s.ChainLength, s.Hit ? s.Service : L["HopMiss"]],
