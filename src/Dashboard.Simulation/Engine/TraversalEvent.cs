@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.IpSets;
 using Dashboard.Simulation.Packets;
 
 namespace Dashboard.Simulation.Engine;
@@ -54,7 +55,11 @@ public sealed record RuleMatched(string Table, string Chain, int Rule, string Te
 /// `ipset list` prints it. Its cost is the rule's (<see cref="RuleMatched"/>); the sets of rules that did not match
 /// are part of their <see cref="RulesScanned"/>.
 /// </summary>
-public sealed record SetLookup(string Set, string Flags, string Member, double CostNs) : TraversalEvent(CostNs);
+public sealed record SetLookup(string Set, string Flags, [property: JsonIgnore] IpSetMatch Found, double CostNs) : TraversalEvent(CostNs)
+{
+    /// <summary>Formatted only when someone reads it, as <see cref="ConntrackLookup.Tuple"/> is.</summary>
+    public string Member => Found.ToString();
+}
 
 /// <summary>A built-in chain ended and its policy decided.</summary>
 public sealed record ChainPolicy(string Table, string Chain, string Policy, double CostNs) : TraversalEvent(CostNs);

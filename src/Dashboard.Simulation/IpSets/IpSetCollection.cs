@@ -83,6 +83,6 @@ public sealed class IpSetCollection : IIpSetLookup
     public bool? Test(string setName, IReadOnlyList<bool> sourceFlags, Packet packet) =>
         _byName.TryGetValue(setName, out var set) ? set.Test(sourceFlags, packet) : null;
 
-    public string? MemberMatching(string setName, IReadOnlyList<bool> sourceFlags, Packet packet) =>
-        _byName.TryGetValue(setName, out var set) && set.Find(sourceFlags, packet) is { } member ? member.Format(set.Type) : null;
+    public IpSetMatch? MemberMatching(string setName, IReadOnlyList<bool> sourceFlags, Packet packet) =>
+        _byName.TryGetValue(setName, out var set) && set.Find(sourceFlags, packet) is { } member ? new IpSetMatch(member, set.Type) : null;
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using Dashboard.Simulation.IpSets;
 using Dashboard.Simulation.Netfilter.Matches;
 using Dashboard.Simulation.Packets;
 
@@ -70,8 +71,8 @@ public interface IIpSetLookup
     /// <summary>Null when no set of that name exists.</summary>
     bool? Test(string setName, IReadOnlyList<bool> sourceFlags, Packet packet);
 
-    /// <summary>The member the packet matched, as `ipset list` prints it; null when it matched none (or no such set).</summary>
-    string? MemberMatching(string setName, IReadOnlyList<bool> sourceFlags, Packet packet);
+    /// <summary>The member the packet matched; null when it matched none (or no such set).</summary>
+    IpSetMatch? MemberMatching(string setName, IReadOnlyList<bool> sourceFlags, Packet packet);
 }
 
 /// <summary>Everything a match may look at while a packet walks the rules; reused from packet to packet.</summary>

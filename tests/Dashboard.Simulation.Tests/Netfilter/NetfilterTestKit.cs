@@ -1,3 +1,4 @@
+using Dashboard.Simulation.IpSets;
 using Dashboard.Simulation.Netfilter;
 using Dashboard.Simulation.Packets;
 
@@ -76,6 +77,8 @@ internal sealed class FakeIpSets(string name, string address, ushort port) : IIp
         return ip == Ipv4Address.Parse(address) && p == port;
     }
 
-    public string? MemberMatching(string setName, IReadOnlyList<bool> sourceFlags, Packet packet) =>
-        Test(setName, sourceFlags, packet) == true ? $"{address},{packet.Protocol.ToName()}:{port}" : null;
+    public IpSetMatch? MemberMatching(string setName, IReadOnlyList<bool> sourceFlags, Packet packet) =>
+        Test(setName, sourceFlags, packet) == true
+            ? new IpSetMatch(IpSetEntry.ForIpPort(Ipv4Address.Parse(address), packet.Protocol, port), IpSetType.HashIpPort)
+            : null;
 }
