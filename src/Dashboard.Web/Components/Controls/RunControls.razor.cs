@@ -26,6 +26,14 @@ public partial class RunControls
     [Parameter]
     public bool Holding { get; set; }
 
+    /// <summary>
+    /// The page is still putting its keyboard shortcuts in place. The buttons wait for them: a Step hop clicked before
+    /// then would keep the focus without the page knowing it was clicked, and the Space that follows would press it again
+    /// instead of playing.
+    /// </summary>
+    [Parameter]
+    public bool Starting { get; set; }
+
     [Parameter]
     public EventCallback OnTogglePlay { get; set; }
 
@@ -45,7 +53,7 @@ public partial class RunControls
 
     private bool Playing => Snapshot.Status == RoomStatus.Playing;
 
-    private bool Ready => Snapshot.Status is RoomStatus.Playing or RoomStatus.Paused;
+    private bool Ready => !Starting && Snapshot.Status is RoomStatus.Playing or RoomStatus.Paused;
 
     private int SpeedIndex => SettingsPanel.Nearest(SpeedSteps, Speed);
 

@@ -48,6 +48,8 @@ public partial class Compare : IAsyncDisposable
     private PathPanes? _panes;
     private IJSObjectReference? _pageModule;
     private IJSObjectReference? _shortcuts;
+    /// <summary>page.js has registered the shortcuts, or failed to load (which loses only them): the run controls wait for it.</summary>
+    private bool _shortcutsSettled;
     private DotNetObjectReference<Compare>? _self;
 
     [Inject]
@@ -133,11 +135,14 @@ public partial class Compare : IAsyncDisposable
         catch (JSDisconnectedException)
         {
             // The browser left before the page finished starting.
+            return;
         }
         catch (JSException)
         {
             // A browser that cannot load page.js loses the shortcuts and projector type, not the page.
         }
+        _shortcutsSettled = true;
+        StateHasChanged();
     }
 
     /// <summary>
