@@ -53,7 +53,7 @@ public partial class RunControls
 
     private bool Playing => Snapshot.Status == RoomStatus.Playing;
 
-    private bool Ready => !Starting && Snapshot.Status is RoomStatus.Playing or RoomStatus.Paused;
+    private bool Ready => !Starting && Snapshot.Status is (RoomStatus.Playing or RoomStatus.Paused);
 
     private int SpeedIndex => SettingsPanel.Nearest(SpeedSteps, Speed);
 
