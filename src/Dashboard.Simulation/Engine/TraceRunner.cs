@@ -20,9 +20,19 @@ public static class TraceRunner
 
     private static readonly string[] Modes = ["iptables", "ipvs"];
 
-    /// <summary>Throws <see cref="InputException"/> naming every problem (with JSON pointers) when the request is unusable.</summary>
-    public static TraceResult Run(TraceRequest request)
+    /// <summary>
+    /// Throws <see cref="InputException"/> naming every problem (with JSON pointers) when the request is unusable. The
+    /// objects and every update's objects share one <paramref name="budget"/>, whose cancellation stops the walk.
+    /// </summary>
+    public static TraceResult Run(TraceRequest request, InputBudget? budget = null) => Prepare(request, budget).Run();
+
+    /// <summary>
+    /// Reads and checks the request, objects and updates included, without walking a packet: what the walk will cost
+    /// (<see cref="PreparedTrace.Work"/>) is known before it starts. Throws <see cref="InputException"/> like Run.
+    /// </summary>
+    public static PreparedTrace Prepare(TraceRequest request, InputBudget? budget = null)
     {
+        budget ??= new InputBudget();
         var problems = new List<InputProblem>();
         if (request.Mode is null)
         {
@@ -34,14 +44,44 @@ public static class TraceRunner
         }
         var node = ReadNode(request.Node, problems);
         var packets = ReadPackets(request.Packets, node ?? NodeSettings.Default, problems);
-        var objects = ReadObjects(request.Objects, "/objects", "objects", problems);
-        var updates = ReadUpdates(request.Updates, problems);
+        var objects = ReadObjects(request.Objects, "/objects", "objects", budget, problems);
+        var updates = ReadUpdates(request.Updates, budget, problems);
         var ipvs = ReadIpvs(request, node ?? NodeSettings.Default, problems);
         if (problems.Count > 0)
         {
             throw new InputException(problems);
         }
+        return new PreparedTrace(request, node!, packets, objects!, updates, ipvs, budget);
+    }
 
+    /// <summary>A trace request read and checked: <see cref="Run"/> builds the node and walks the packets.</summary>
+    public sealed class PreparedTrace
+    {
+        private readonly TraceRequest _request;
+        private readonly NodeSettings _node;
+        private readonly List<PacketSpec> _packets;
+        private readonly ClusterObjects _objects;
+        private readonly List<Update> _updates;
+        private readonly IpvsOptions? _ipvs;
+        private readonly InputBudget _budget;
+
+        internal PreparedTrace(TraceRequest request, NodeSettings node, List<PacketSpec> packets, ClusterObjects objects,
+            List<Update> updates, IpvsOptions? ipvs, InputBudget budget)
+        {
+            (_request, _node, _packets, _objects, _updates, _ipvs, _budget) = (request, node, packets, objects, updates, ipvs, budget);
+        }
+
+        /// <summary>What the walk costs: the rules each sync builds (services and endpoint ports) and the packets.</summary>
+        public long Work => _objects.Work + _updates.Sum(u => u.Objects.Work) + _packets.Count;
+
+        public TraceResult Run() => Walk(_request, _node, _packets, _objects, _updates, _ipvs, _budget);
+    }
+
+    private static TraceResult Walk(TraceRequest request, NodeSettings? node, List<PacketSpec> packets, ClusterObjects? objects,
+        List<Update> updates, IpvsOptions? ipvs, InputBudget budget)
+    {
+        var problems = new List<InputProblem>();
+        budget.CancellationToken.ThrowIfCancellationRequested();
         var ipvsNode = ipvs is null ? null : NodeIpvs.Build(objects!, node!, ipvs.Scheduler, ipvs.Method);
         var dataplane = ipvsNode is null
             ? NodeDataplane.ForIptablesNode(objects!, node!, request.Seed)
@@ -63,8 +103,10 @@ public static class TraceRunner
         var nextUpdate = 0;
         foreach (var spec in packets)
         {
+            budget.CancellationToken.ThrowIfCancellationRequested();
             while (nextUpdate < updates.Count && updates[nextUpdate].At <= spec.At)
             {
+                budget.CancellationToken.ThrowIfCancellationRequested();
                 updateResults.Add(Apply(dataplane, updates[nextUpdate++], node!, ipvs));
             }
             dataplane.Ipvs?.RetryGracefulDeletes(spec.At);
@@ -90,9 +132,9 @@ public static class TraceRunner
         return new TraceResult(objects!.Warnings, results, updateResults, views);
     }
 
-    private sealed record IpvsOptions(string Scheduler, ForwardingMethod Method, Ipv4Prefix L2Subnet, int ConnTabBits);
+    internal sealed record IpvsOptions(string Scheduler, ForwardingMethod Method, Ipv4Prefix L2Subnet, int ConnTabBits);
 
-    private sealed record Update(TimeSpan At, ClusterObjects Objects);
+    internal sealed record Update(TimeSpan At, ClusterObjects Objects);
 
     /// <summary>A kube-proxy sync with the update's objects: new rules (and ipsets, virtual servers), stale UDP flows cleared.</summary>
     private static UpdateResult Apply(NodeDataplane dataplane, Update update, NodeSettings node, IpvsOptions? ipvs)
@@ -131,7 +173,7 @@ public static class TraceRunner
     }
 
     /// <summary>The objects text (YAML or JSON) of the request or of an update; problems point at its field.</summary>
-    private static ClusterObjects? ReadObjects(string? text, string pointer, string name, List<InputProblem> problems)
+    private static ClusterObjects? ReadObjects(string? text, string pointer, string name, InputBudget budget, List<InputProblem> problems)
     {
         if (string.IsNullOrWhiteSpace(text))
         {
@@ -140,7 +182,7 @@ public static class TraceRunner
         }
         try
         {
-            return ClusterObjectsReader.Read(text, text.TrimStart().StartsWith('{') ? InputFormat.Json : InputFormat.Yaml);
+            return ClusterObjectsReader.Read(text, text.TrimStart().StartsWith('{') ? InputFormat.Json : InputFormat.Yaml, budget);
         }
         catch (InputException e)
         {
@@ -154,7 +196,7 @@ public static class TraceRunner
         }
     }
 
-    private static List<Update> ReadUpdates(IReadOnlyList<TraceUpdate>? updates, List<InputProblem> problems)
+    private static List<Update> ReadUpdates(IReadOnlyList<TraceUpdate>? updates, InputBudget budget, List<InputProblem> problems)
     {
         var result = new List<Update>();
         if (updates is null)
@@ -186,7 +228,7 @@ public static class TraceRunner
                 continue;
             }
             previous = TimeSpan.FromSeconds(seconds);
-            if (ReadObjects(update.Objects, at + "/objects", $"updates[{i}].objects", problems) is { } objects)
+            if (ReadObjects(update.Objects, at + "/objects", $"updates[{i}].objects", budget, problems) is { } objects)
             {
                 result.Add(new Update(previous, objects));
             }
@@ -283,7 +325,7 @@ public static class TraceRunner
         _ => "UNTRACKED",
     };
 
-    private sealed record PacketSpec(IpProtocol Protocol, Ipv4Address Source, ushort SourcePort, Ipv4Address Destination, ushort DestinationPort,
+    internal sealed record PacketSpec(IpProtocol Protocol, Ipv4Address Source, ushort SourcePort, Ipv4Address Destination, ushort DestinationPort,
         TcpFlags Flags, TimeSpan At, PacketOrigin Origin, (Ipv4Address Address, ushort Port)? Force, int Index);
 
     private static NodeSettings? ReadNode(TraceNode? node, List<InputProblem> problems)

@@ -13,11 +13,18 @@ public sealed class VirtualService
     public const int DefaultPersistenceTimeoutSeconds = 300;
 
     private readonly List<RealServer> _servers = [];
+    private readonly Dictionary<(Ipv4Address, ushort), RealServer> _serverIndex = [];
 
     // Removed servers go to a trash list, as in the kernel (ip_vs_trash_get_dest): connections still point at them,
     // and adding the same address:port again revives the same object with its counters.
     private readonly List<RealServer> _trash = [];
     private IIpvsScheduler _scheduler;
+
+    // The kernel tells the scheduler of every change as it happens (add_dest, upd_dest, del_dest). What a scheduler
+    // keeps is a function of the server list alone (rr's position and wrr's cycle restart, mh and sh deal their slots
+    // again), so one update before the next pick gives the same state; doing it per server made a sync of N servers
+    // cost N rebuilds (mh: N x 4,093 slots), and a service of 300 endpoints took tens of seconds to program.
+    private bool _schedulerStale;
 
     public VirtualService(IpProtocol protocol, Ipv4Address address, ushort port, IIpvsScheduler scheduler)
     {
@@ -58,12 +65,21 @@ public sealed class VirtualService
 
     public IIpvsScheduler Scheduler
     {
-        get => _scheduler;
+        get
+        {
+            if (_schedulerStale)
+            {
+                _scheduler.UpdateServers(_servers);
+                _schedulerStale = false;
+            }
+            return _scheduler;
+        }
         set
         {
             ArgumentNullException.ThrowIfNull(value);
             _scheduler = value;
             _scheduler.UpdateServers(_servers);
+            _schedulerStale = false;
         }
     }
 
@@ -103,8 +119,7 @@ public sealed class VirtualService
         PersistenceNetmask = new Ipv4Address(uint.MaxValue);
     }
 
-    public RealServer? FindServer(Ipv4Address address, ushort port) =>
-        _servers.Find(s => s.Address == address && s.Port == port);
+    public RealServer? FindServer(Ipv4Address address, ushort port) => _serverIndex.GetValueOrDefault((address, port));
 
     /// <summary>
     /// Whether the server still belongs to this service (the kernel's IP_VS_DEST_F_AVAILABLE): a connection whose
@@ -132,8 +147,9 @@ public sealed class VirtualService
             server.Method = method;
         }
         _servers.Add(server);
+        _serverIndex.Add((address, port), server);
         server.Owner = this;
-        _scheduler.UpdateServers(_servers);
+        _schedulerStale = true;
         return server;
     }
 
@@ -147,7 +163,7 @@ public sealed class VirtualService
         {
             server.Method = m;
         }
-        _scheduler.UpdateServers(_servers);
+        _schedulerStale = true;
         return server;
     }
 
@@ -160,9 +176,10 @@ public sealed class VirtualService
             return false;
         }
         _servers.Remove(server);
+        _serverIndex.Remove((address, port));
         server.Owner = null;
         _trash.Add(server);
-        _scheduler.UpdateServers(_servers);
+        _schedulerStale = true;
         return true;
     }
 

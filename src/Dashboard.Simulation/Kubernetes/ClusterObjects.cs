@@ -7,6 +7,12 @@ public sealed record ClusterObjects(IReadOnlyList<V1Service> Services, IReadOnly
 {
     /// <summary>Warnings about the input that did not stop it being used (objects of other kinds, orphan slices).</summary>
     public IReadOnlyList<string> Warnings { get; init; } = [];
+
+    /// <summary>
+    /// What building the node's rules costs, in the units <see cref="InputLimits"/> counts: one per service and one per
+    /// endpoint port (each becomes a KUBE-SEP chain or an IPVS real server).
+    /// </summary>
+    public long Work => Services.Count + EndpointSlices.Sum(s => (long)(s.Endpoints?.Count ?? 0) * Math.Max(1, s.Ports?.Count ?? 0));
 }
 
 /// <summary>The two encodings `kubectl get -o` prints.</summary>

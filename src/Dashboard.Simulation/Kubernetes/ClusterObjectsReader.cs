@@ -3,8 +3,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
-using YamlDotNet.Core;
-using YamlDotNet.RepresentationModel;
 
 namespace Dashboard.Simulation.Kubernetes;
 
@@ -12,61 +10,172 @@ namespace Dashboard.Simulation.Kubernetes;
 public static class ClusterObjectsReader
 {
     /// <summary>Documented limit: the largest cluster the simulator takes.</summary>
-    public const int MaxServices = 50_000;
+    public const int MaxServices = InputLimits.MaxServices;
 
-    /// <summary>Throws <see cref="InputException"/> naming each problem with its line (YAML) or JSON pointer (JSON).</summary>
-    public static ClusterObjects Read(string text, InputFormat format)
+    /// <summary>
+    /// Throws <see cref="InputException"/> naming each problem with its line (YAML) or JSON pointer (JSON). The text is
+    /// read as a stream of parser events, and each object is converted as soon as it is complete, so the limits of
+    /// <see cref="InputLimits"/> stop an input as soon as it passes one, before the work it would cause.
+    /// </summary>
+    public static ClusterObjects Read(string text, InputFormat format, InputBudget? budget = null)
     {
-        var objects = format == InputFormat.Json ? ReadJsonObjects(text) : ReadYamlObjects(text);
-        var services = new List<(V1Service, ObjectLocation)>();
-        var slices = new List<(V1EndpointSlice, ObjectLocation)>();
-        var warnings = new List<string>();
-        var problems = new List<InputProblem>();
-        foreach (var (node, location, where) in objects)
+        budget ??= new InputBudget();
+        var cancellationToken = budget.CancellationToken;
+        var collector = new ObjectCollector(cancellationToken);
+        if (format == InputFormat.Json)
+        {
+            var builder = new ObjectTreeBuilder(budget, trackLines: false)
+            {
+                ItemCompleted = (index, node, _) => collector.Item(node, new JsonObjectLocation($"/items/{index}"), $"/items/{index}"),
+            };
+            var (root, _) = JsonObjectText.Read(text, builder, cancellationToken);
+            collector.DocumentCompleted(root, builder.HadItems, new JsonObjectLocation(string.Empty), "the document", null);
+        }
+        else
+        {
+            var builder = new ObjectTreeBuilder(budget, trackLines: true)
+            {
+                ItemCompleted = (_, node, lines) => collector.Item(node, new YamlObjectLocation(lines!), $"line {lines!.Line}"),
+            };
+            YamlObjectText.Read(text, builder, (root, lines, line) =>
+            {
+                if (root is not null || lines is not null)
+                {
+                    collector.DocumentCompleted(root, builder.HadItems, new YamlObjectLocation(lines ?? new LineNode(line)), $"line {lines?.Line ?? line}", lines?.Line ?? line);
+                }
+            }, cancellationToken);
+        }
+        return collector.Finish();
+    }
+
+    /// <summary>
+    /// Sorts objects into Services and EndpointSlices as they are read, counting what the limits count. A List's items
+    /// arrive before its kind is known (kubectl prints <c>items</c> before <c>kind</c>), so they are held as the
+    /// document's until its end says whether it was a List.
+    /// </summary>
+    private sealed class ObjectCollector(CancellationToken cancellationToken)
+    {
+        private readonly List<(V1Service, ObjectLocation)> _services = [];
+        private readonly List<(V1EndpointSlice, ObjectLocation)> _slices = [];
+        private readonly List<string> _warnings = [];
+        private readonly List<InputProblem> _problems = [];
+        private readonly Document _pending = new();
+        private long _endpointPorts;
+
+        public void Item(JsonNode? node, ObjectLocation location, string where)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            Classify(node, location, where, _pending);
+        }
+
+        public void DocumentCompleted(JsonNode? root, bool hadItems, ObjectLocation location, string where, int? line)
+        {
+            if (root is null && !hadItems)
+            {
+                _pending.Clear();
+                return; // an empty document between two "---" separators
+            }
+            if (root is JsonObject list && IsListKind((list["kind"] as JsonValue)?.ToString()))
+            {
+                if (!hadItems)
+                {
+                    throw new InputException([location.Problem(ProblemKind.Semantic, "a List needs an items sequence", "items")]);
+                }
+                _pending.MoveTo(this);
+                return;
+            }
+            // Not a List: any items it had belonged to the object itself (no kind kube-proxy reads has such a field).
+            _endpointPorts -= _pending.EndpointPorts;
+            _pending.Clear();
+            var single = new Document();
+            Classify(root, location, where, single);
+            single.MoveTo(this);
+        }
+
+        public ClusterObjects Finish()
+        {
+            if (_problems.Count == 0)
+            {
+                ClusterValidator.Validate(_services, _slices, _problems, _warnings);
+            }
+            if (_problems.Count > 0)
+            {
+                throw new InputException(_problems);
+            }
+            return new ClusterObjects(_services.ConvertAll(s => s.Item1), _slices.ConvertAll(s => s.Item1)) { Warnings = _warnings };
+        }
+
+        private void Classify(JsonNode? node, ObjectLocation location, string where, Document into)
         {
             if (node is not JsonObject obj)
             {
-                problems.Add(location.Problem(ProblemKind.Semantic, $"{where}: expected a Kubernetes object (a mapping with apiVersion and kind)"));
-                continue;
+                into.Problems.Add(location.Problem(ProblemKind.Semantic, $"{where}: expected a Kubernetes object (a mapping with apiVersion and kind)"));
+                return;
             }
             var apiVersion = (obj["apiVersion"] as JsonValue)?.ToString();
             var kind = (obj["kind"] as JsonValue)?.ToString();
             switch ((apiVersion, kind))
             {
                 case ("v1", "Service"):
-                    if (Convert<V1Service>(obj, location, problems) is { } service)
+                    if (Convert<V1Service>(obj, location, into.Problems) is { } service)
                     {
-                        services.Add((service, location));
+                        into.Services.Add((service, location));
+                        if (_services.Count + into.Services.Count > InputLimits.MaxServices)
+                        {
+                            throw new InputException([new InputProblem(ProblemKind.TooLarge,
+                                $"more than {InputLimits.Count(InputLimits.MaxServices)} services: the limit is {InputLimits.Count(InputLimits.MaxServices)}")]);
+                        }
                     }
                     break;
                 case ("discovery.k8s.io/v1", "EndpointSlice"):
-                    if (Convert<V1EndpointSlice>(obj, location, problems) is { } slice)
+                    if (Convert<V1EndpointSlice>(obj, location, into.Problems) is { } slice)
                     {
-                        slices.Add((slice, location));
+                        into.Slices.Add((slice, location));
+                        var pairs = (long)(slice.Endpoints?.Count ?? 0) * Math.Max(1, slice.Ports?.Count ?? 0);
+                        into.EndpointPorts += pairs;
+                        _endpointPorts += pairs;
+                        if (_endpointPorts > InputLimits.MaxEndpointPorts)
+                        {
+                            throw new InputException([location.Problem(ProblemKind.TooLarge,
+                                $"{where}: the EndpointSlices hold more than {InputLimits.Count(InputLimits.MaxEndpointPorts)} endpoint ports (endpoints times ports), the limit: each becomes a chain of rules")]);
+                        }
                     }
                     break;
                 case (_, null):
-                    problems.Add(location.Problem(ProblemKind.Semantic, $"{where}: the object has no kind", "kind"));
+                    into.Problems.Add(location.Problem(ProblemKind.Semantic, $"{where}: the object has no kind", "kind"));
                     break;
                 default:
-                    warnings.Add($"{where}: ignored {kind} ({apiVersion ?? "no apiVersion"}): kube-proxy reads only v1 Service and discovery.k8s.io/v1 EndpointSlice");
+                    into.Warnings.Add($"{where}: ignored {kind} ({apiVersion ?? "no apiVersion"}): kube-proxy reads only v1 Service and discovery.k8s.io/v1 EndpointSlice");
                     break;
             }
         }
-        if (services.Count > MaxServices)
+
+        private sealed class Document
         {
-            problems.Add(new InputProblem(ProblemKind.TooLarge,
-                $"{services.Count.ToString("N0", CultureInfo.InvariantCulture)} services: the limit is {MaxServices.ToString("N0", CultureInfo.InvariantCulture)}"));
+            public List<(V1Service, ObjectLocation)> Services { get; } = [];
+            public List<(V1EndpointSlice, ObjectLocation)> Slices { get; } = [];
+            public List<string> Warnings { get; } = [];
+            public List<InputProblem> Problems { get; } = [];
+            public long EndpointPorts { get; set; }
+
+            public void MoveTo(ObjectCollector collector)
+            {
+                collector._services.AddRange(Services);
+                collector._slices.AddRange(Slices);
+                collector._warnings.AddRange(Warnings);
+                collector._problems.AddRange(Problems);
+                Clear();
+            }
+
+            public void Clear()
+            {
+                Services.Clear();
+                Slices.Clear();
+                Warnings.Clear();
+                Problems.Clear();
+                EndpointPorts = 0;
+            }
         }
-        if (problems.Count == 0)
-        {
-            ClusterValidator.Validate(services, slices, problems, warnings);
-        }
-        if (problems.Count > 0)
-        {
-            throw new InputException(problems);
-        }
-        return new ClusterObjects(services.ConvertAll(s => s.Item1), slices.ConvertAll(s => s.Item1)) { Warnings = warnings };
     }
 
     private static T? Convert<T>(JsonObject obj, ObjectLocation location, List<InputProblem> problems)
@@ -76,23 +185,14 @@ public static class ClusterObjectsReader
         {
             return KubernetesJson.Deserialize<T>(obj);
         }
-        catch (JsonException e)
+        // The client's converters (IntOrString, quantities, timestamps) throw the others for a value of the wrong shape.
+        catch (Exception e) when (e is JsonException or FormatException or InvalidOperationException or NotSupportedException or ArgumentException)
         {
-            var path = JsonPathSegments(e.Path);
-            problems.Add(location.Problem(ProblemKind.Semantic, $"{string.Join('.', path)}: {FirstSentence(e.Message)}", [.. path]));
+            var path = JsonPathSegments(KubernetesTypeNames.PathOf(e));
+            var field = path.Count > 0 ? string.Concat(path.Select((p, i) => p is int n ? $"[{n}]" : i == 0 ? $"{p}" : $".{p}")) + ": " : string.Empty;
+            problems.Add(location.Problem(ProblemKind.Semantic, $"{field}{KubernetesTypeNames.Describe(e)}", [.. path]));
             return null;
         }
-        catch (FormatException e)
-        {
-            problems.Add(location.Problem(ProblemKind.Semantic, e.Message));
-            return null;
-        }
-    }
-
-    private static string FirstSentence(string message)
-    {
-        var end = message.IndexOf(". Path:", StringComparison.Ordinal);
-        return end > 0 ? message[..end] : message;
     }
 
     /// <summary>Turns System.Text.Json's "$.spec.ports[0].port" into the path segments spec, ports, 0, port.</summary>
@@ -124,152 +224,6 @@ public static class ClusterObjectsReader
         return segments;
     }
 
-    private static List<(JsonNode?, ObjectLocation, string)> ReadJsonObjects(string text)
-    {
-        JsonNode? root;
-        try
-        {
-            // Duplicate keys are refused while parsing, with their line: JsonObject would otherwise throw on first use.
-            root = JsonNode.Parse(text, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false });
-        }
-        catch (JsonException e)
-        {
-            var line = e.LineNumber is { } l ? (int)l + 1 : (int?)null;
-            throw new InputException([new InputProblem(ProblemKind.Syntax,
-                $"malformed JSON at line {line}, byte {e.BytePositionInLine + 1}: {FirstSentence(e.Message)}", line, JsonPathPointer(e.Path))]);
-        }
-        var result = new List<(JsonNode?, ObjectLocation, string)>();
-        if (root is JsonObject list && IsListKind((list["kind"] as JsonValue)?.ToString()))
-        {
-            if (list["items"] is not JsonArray items)
-            {
-                throw new InputException([new InputProblem(ProblemKind.Semantic, "a List needs an items array", Pointer: "/items")]);
-            }
-            for (var i = 0; i < items.Count; i++)
-            {
-                result.Add((items[i], new JsonObjectLocation($"/items/{i}"), $"/items/{i}"));
-            }
-        }
-        else
-        {
-            result.Add((root, new JsonObjectLocation(string.Empty), "the document"));
-        }
-        return result;
-    }
-
-    private static string? JsonPathPointer(string? path) =>
-        path is null ? null : JsonObjectLocation.Append(string.Empty, JsonPathSegments(path));
-
     /// <summary>"List", or a typed list such as "ServiceList": kubectl prints several objects as one of these.</summary>
     private static bool IsListKind(string? kind) => kind is not null && kind.EndsWith("List", StringComparison.Ordinal);
-
-    private static List<(JsonNode?, ObjectLocation, string)> ReadYamlObjects(string text)
-    {
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException e)
-        {
-            var line = (int)e.Start.Line;
-            throw new InputException([new InputProblem(ProblemKind.Syntax,
-                $"malformed YAML at line {line}, column {e.Start.Column}: {(e.InnerException ?? e).Message}", line)]);
-        }
-        catch (InvalidOperationException)
-        {
-            // YamlDotNet throws this instead of a YamlException when the text ends inside a flow collection.
-            throw new InputException([new InputProblem(ProblemKind.Syntax,
-                "malformed YAML: the parser stopped in the middle of the document (an unclosed '[', '{' or quote?)")]);
-        }
-        var result = new List<(JsonNode?, ObjectLocation, string)>();
-        // Without aliases every node takes at least one character of the text; anchors' repeats get as much again.
-        var nodesLeft = (2 * text.Length) + 16;
-        foreach (var document in stream.Documents)
-        {
-            if (document.RootNode is YamlScalarNode { Value: null or "" })
-            {
-                continue; // an empty document between two "---" separators
-            }
-            if (document.RootNode is YamlMappingNode mapping &&
-                mapping.Children.TryGetValue(new YamlScalarNode("kind"), out var kind) &&
-                kind is YamlScalarNode { Value: var kindName } && IsListKind(kindName))
-            {
-                if (!mapping.Children.TryGetValue(new YamlScalarNode("items"), out var itemsNode) || itemsNode is not YamlSequenceNode items)
-                {
-                    throw new InputException([new InputProblem(ProblemKind.Semantic, "a List needs an items sequence", Line: (int)mapping.Start.Line)]);
-                }
-                foreach (var item in items)
-                {
-                    result.Add((YamlToJson(item, 0, ref nodesLeft), new YamlObjectLocation(item), $"line {item.Start.Line}"));
-                }
-            }
-            else
-            {
-                result.Add((YamlToJson(document.RootNode, 0, ref nodesLeft), new YamlObjectLocation(document.RootNode), $"line {document.RootNode.Start.Line}"));
-            }
-        }
-        return result;
-    }
-
-    /// <summary>YAML to the JSON model the official client deserializes; plain scalars get YAML 1.2 core types, quoted ones stay strings.</summary>
-    /// <summary>
-    /// Far deeper than any Kubernetes object. YamlDotNet resolves an alias to its anchor's node, so an alias inside the
-    /// node it names makes a cycle, and aliases of aliases multiply (a "billion laughs"): converting either without a
-    /// limit overflows the stack or exhausts memory, which takes the whole server down, not just the request.
-    /// </summary>
-    private const int MaxYamlDepth = 100;
-
-    private static JsonNode? YamlToJson(YamlNode node, int depth, ref int nodesLeft)
-    {
-        if (depth > MaxYamlDepth || --nodesLeft < 0)
-        {
-            var line = (int)node.Start.Line;
-            throw new InputException([new InputProblem(ProblemKind.Syntax,
-                $"YAML at line {line} expands without end: an alias inside the node its anchor names, or aliases of aliases", line)]);
-        }
-        switch (node)
-        {
-            case YamlMappingNode mapping:
-                var obj = new JsonObject();
-                foreach (var (key, value) in mapping.Children)
-                {
-                    obj[((YamlScalarNode)key).Value ?? string.Empty] = YamlToJson(value, depth + 1, ref nodesLeft);
-                }
-                return obj;
-            case YamlSequenceNode sequence:
-                var array = new JsonArray();
-                foreach (var item in sequence.Children)
-                {
-                    array.Add(YamlToJson(item, depth + 1, ref nodesLeft));
-                }
-                return array;
-            case YamlScalarNode scalar:
-                var text = scalar.Value ?? string.Empty;
-                if (scalar.Style is ScalarStyle.Plain)
-                {
-                    switch (text)
-                    {
-                        case "" or "~" or "null" or "Null" or "NULL":
-                            return null;
-                        case "true" or "True" or "TRUE":
-                            return JsonValue.Create(true);
-                        case "false" or "False" or "FALSE":
-                            return JsonValue.Create(false);
-                    }
-                    if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
-                    {
-                        return JsonValue.Create(integer);
-                    }
-                    if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && text.Any(char.IsDigit))
-                    {
-                        return JsonValue.Create(real);
-                    }
-                }
-                return JsonValue.Create(text);
-            default:
-                // Aliases are resolved by the loader; anything else is not data.
-                return null;
-        }
-    }
 }

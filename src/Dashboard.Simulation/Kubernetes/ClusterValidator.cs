@@ -7,7 +7,7 @@ namespace Dashboard.Simulation.Kubernetes;
 /// Checks what the API server would have refused (invalid IPs, ports, protocols, duplicate ClusterIPs) and what
 /// kube-proxy would ignore (IPv6 families, slices of unknown services), so a user learns which line is wrong.
 /// </summary>
-internal static class ClusterValidator
+internal static partial class ClusterValidator
 {
     private static readonly string[] ServiceTypes = ["ClusterIP", "NodePort", "LoadBalancer", "ExternalName"];
     private static readonly string[] Protocols = ["TCP", "UDP", "SCTP"];
@@ -40,6 +40,20 @@ internal static class ClusterValidator
         if (string.IsNullOrEmpty(service.Metadata?.Name))
         {
             Error("Service: metadata.name is required", "metadata");
+            return;
+        }
+        // The API server refuses these names, so kube-proxy never sees them; they would also break the rule comments
+        // ("namespace/name:port", at most 191 characters of iptables' 255) and the chain hashes.
+        if (!IsLabel(service.Metadata.Name, Dns1035Label()))
+        {
+            Error($"Service \"{Printable(service.Metadata.Name)}\": metadata.name must be a DNS-1035 label (at most 63 lowercase letters, digits and '-', starting with a letter)",
+                "metadata", "name");
+            return;
+        }
+        if (service.Metadata.NamespaceProperty is { } ns && !IsLabel(ns, Dns1123Label()))
+        {
+            Error($"Service {service.Metadata.Name}: metadata.namespace \"{Printable(ns)}\" must be a DNS-1123 label (at most 63 lowercase letters, digits and '-')",
+                "metadata", "namespace");
             return;
         }
         var name = NameOf(service.Metadata);
@@ -75,10 +89,25 @@ internal static class ClusterValidator
                 Error($"Service {name}: spec.clusterIP \"{clusterIp}\" is not a valid IPv4 address", "spec", "clusterIP");
             }
         }
+        if (spec.Ports?.Count > InputLimits.MaxPortsPerService)
+        {
+            Error($"Service {name}: {spec.Ports.Count} ports, the limit is {InputLimits.MaxPortsPerService}", "spec", "ports");
+            return;
+        }
         var portNames = new HashSet<string>(StringComparer.Ordinal);
         for (var i = 0; i < (spec.Ports?.Count ?? 0); i++)
         {
             var port = spec.Ports![i];
+            if (port is null)
+            {
+                Error($"Service {name}: spec.ports[{i}] is empty (null); a port needs at least its port number", "spec", "ports", i);
+                continue;
+            }
+            if (port.Name is { Length: > 0 } portName && !IsLabel(portName, Dns1123Label()))
+            {
+                Error($"Service {name}: spec.ports[{i}].name \"{Printable(portName)}\" must be a DNS-1123 label (at most 63 lowercase letters, digits and '-')",
+                    "spec", "ports", i, "name");
+            }
             if (port.Port is < 1 or > 65535)
             {
                 Error($"Service {name}: spec.ports[{i}].port {port.Port} is not a port (1-65535)", "spec", "ports", i, "port");
@@ -102,14 +131,14 @@ internal static class ClusterValidator
         }
         for (var i = 0; i < (spec.ExternalIPs?.Count ?? 0); i++)
         {
-            if (!Ipv4Address.TryParse(spec.ExternalIPs![i], out _))
+            if (spec.ExternalIPs![i] is null || !Ipv4Address.TryParse(spec.ExternalIPs[i], out _))
             {
                 Error($"Service {name}: spec.externalIPs[{i}] \"{spec.ExternalIPs[i]}\" is not a valid IPv4 address", "spec", "externalIPs", i);
             }
         }
         for (var i = 0; i < (spec.LoadBalancerSourceRanges?.Count ?? 0); i++)
         {
-            if (!Ipv4Prefix.TryParse(spec.LoadBalancerSourceRanges![i].Trim(), out _))
+            if (spec.LoadBalancerSourceRanges![i] is not { } range || !Ipv4Prefix.TryParse(range.Trim(), out _))
             {
                 Error($"Service {name}: spec.loadBalancerSourceRanges[{i}] \"{spec.LoadBalancerSourceRanges[i]}\" is not an IPv4 CIDR",
                     "spec", "loadBalancerSourceRanges", i);
@@ -118,7 +147,7 @@ internal static class ClusterValidator
         var ingress = service.Status?.LoadBalancer?.Ingress;
         for (var i = 0; i < (ingress?.Count ?? 0); i++)
         {
-            if (ingress![i].Ip is { Length: > 0 } ip && !Ipv4Address.TryParse(ip, out _))
+            if (ingress![i]?.Ip is { Length: > 0 } ip && !Ipv4Address.TryParse(ip, out _))
             {
                 Error($"Service {name}: status.loadBalancer.ingress[{i}].ip \"{ip}\" is not a valid IPv4 address",
                     "status", "loadBalancer", "ingress", i, "ip");
@@ -164,9 +193,24 @@ internal static class ClusterValidator
         {
             warnings.Add($"EndpointSlice {name}: its Service {service} does not exist, so kube-proxy ignores it");
         }
+        if (slice.Endpoints?.Count > InputLimits.MaxEndpointsPerSlice)
+        {
+            Error($"EndpointSlice {name}: {slice.Endpoints.Count} endpoints, the API server's limit is {InputLimits.MaxEndpointsPerSlice} per slice", "endpoints");
+            return;
+        }
+        if (slice.Ports?.Count > InputLimits.MaxPortsPerSlice)
+        {
+            Error($"EndpointSlice {name}: {slice.Ports.Count} ports, the API server's limit is {InputLimits.MaxPortsPerSlice} per slice", "ports");
+            return;
+        }
         for (var i = 0; i < (slice.Endpoints?.Count ?? 0); i++)
         {
-            var addresses = slice.Endpoints![i].Addresses;
+            if (slice.Endpoints![i] is null)
+            {
+                Error($"EndpointSlice {name}: endpoints[{i}] is empty (null); an endpoint needs its addresses", "endpoints", i);
+                continue;
+            }
+            var addresses = slice.Endpoints[i].Addresses;
             for (var a = 0; a < (addresses?.Count ?? 0); a++)
             {
                 if (!Ipv4Address.TryParse(addresses![a], out _))
@@ -179,6 +223,16 @@ internal static class ClusterValidator
         for (var i = 0; i < (slice.Ports?.Count ?? 0); i++)
         {
             var port = slice.Ports![i];
+            if (port is null)
+            {
+                Error($"EndpointSlice {name}: ports[{i}] is empty (null)", "ports", i);
+                continue;
+            }
+            if (port.Name is { Length: > 0 } portName && !IsLabel(portName, Dns1123Label()))
+            {
+                Error($"EndpointSlice {name}: ports[{i}].name \"{Printable(portName)}\" must be a DNS-1123 label (at most 63 lowercase letters, digits and '-')",
+                    "ports", i, "name");
+            }
             if (port.Port is < 1 or > 65535)
             {
                 Error($"EndpointSlice {name}: ports[{i}].port {port.Port} is not a port (1-65535)", "ports", i, "port");
@@ -189,4 +243,19 @@ internal static class ClusterValidator
             }
         }
     }
+
+    private static bool IsLabel(string text, System.Text.RegularExpressions.Regex pattern) => text.Length <= 63 && pattern.IsMatch(text);
+
+    /// <summary>Control characters (a newline in a name) shown as escapes, so a message never breaks a line or a header.</summary>
+    private static string Printable(string text)
+    {
+        var shown = text.Length > 80 ? text[..80] + "..." : text;
+        return string.Concat(shown.Select(c => char.IsControl(c) ? $"\\u{(int)c:X4}" : c.ToString()));
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial System.Text.RegularExpressions.Regex Dns1035Label();
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial System.Text.RegularExpressions.Regex Dns1123Label();
 }

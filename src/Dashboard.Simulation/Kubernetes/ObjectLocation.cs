@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using YamlDotNet.RepresentationModel;
 
 namespace Dashboard.Simulation.Kubernetes;
 
@@ -32,7 +31,7 @@ internal sealed class JsonObjectLocation(string pointer) : ObjectLocation
     }
 }
 
-internal sealed class YamlObjectLocation(YamlNode node) : ObjectLocation
+internal sealed class YamlObjectLocation(LineNode node) : ObjectLocation
 {
     /// <summary>Walks the path as far as the YAML has it; a missing field is reported at its nearest parent.</summary>
     public override InputProblem Problem(ProblemKind kind, string message, params object[] path)
@@ -40,18 +39,12 @@ internal sealed class YamlObjectLocation(YamlNode node) : ObjectLocation
         var current = node;
         foreach (var segment in path)
         {
-            YamlNode? next = (current, segment) switch
-            {
-                (YamlMappingNode mapping, string key) => mapping.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null,
-                (YamlSequenceNode sequence, int index) when index < sequence.Children.Count => sequence.Children[index],
-                _ => null,
-            };
-            if (next is null)
+            if (current.Child(segment) is not { } next)
             {
                 break;
             }
             current = next;
         }
-        return new(kind, message, Line: (int)current.Start.Line);
+        return new(kind, message, Line: current.Line);
     }
 }

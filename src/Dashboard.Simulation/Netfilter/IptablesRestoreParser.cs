@@ -903,6 +903,7 @@ internal static class RuleReader
             {
                 IpProtocol.Tcp => MatchBuilder.Create("tcp"),
                 IpProtocol.Udp => MatchBuilder.Create("udp"),
+                IpProtocol.Sctp => MatchBuilder.Create("sctp"),
                 _ => throw tokens.Error(option.ToString(),
                     $"unsupported match \"-m {loaded.ToName()}\" (loaded by -p {loaded.ToName()} for option \"{option}\")"),
             };

@@ -17,7 +17,7 @@ public class IptablesRestoreParserTests
     [InlineData("-p udp -m tcp --dport 80", "-m tcp", "tcp: requires \"-p tcp\"")]
     [InlineData("-p tcp -m tcp --dport 80 -m tcp --sport 1", "-m tcp", "a second -m tcp")]
     [InlineData("-p tcp --dport 80 --dport 81", "--destination-port", "can only be used once")]
-    [InlineData("-p sctp --dport 5", "--dport", "unsupported match \"-m sctp\"")]
+    [InlineData("-p icmp --dport 5", "--dport", "unsupported match \"-m icmp\"")]
     [InlineData("-p icmp --icmp-type 8", "--icmp-type", "unsupported match \"-m icmp\"")]
     [InlineData("-m statistic --mode nth --every 2", "nth", "unsupported mode")]
     [InlineData("-m statistic --mode random --probability 1.5", "1.5", "(0-1)")]

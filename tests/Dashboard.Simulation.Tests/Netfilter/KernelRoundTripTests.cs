@@ -173,6 +173,20 @@ public class KernelRoundTripTests
     [Fact]
     public Task Save_EdgeCaseRuleset_EqualsKernelIptablesSave() => AssertRoundTrip(EdgeCaseRuleset);
 
+    /// <summary>A Service's SCTP port as kube-proxy writes it (`-m sctp -p sctp`): iptables-nft keeps xt_sctp as written.</summary>
+    [Fact]
+    public Task Save_SctpServiceRules_EqualsKernelIptablesSave() => AssertRoundTrip("""
+        *nat
+        :KUBE-SERVICES - [0:0]
+        :KUBE-SVC-U3RGHFVL6BYWGTMO - [0:0]
+        :KUBE-SEP-IU7FZWHJDBTYR3SV - [0:0]
+        -A KUBE-SERVICES -m comment --comment "default/web:http cluster IP" -m sctp -p sctp -d 10.96.0.20 --dport 80 -j KUBE-SVC-U3RGHFVL6BYWGTMO
+        -A KUBE-SEP-IU7FZWHJDBTYR3SV -m comment --comment default/web:http -m sctp -p sctp -j DNAT --to-destination 10.244.1.2:8080
+        -A KUBE-SERVICES -p sctp --dport 81 -j ACCEPT
+        -A KUBE-SERVICES -p sctp -m sctp ! --dport 82 --sport 1:2 -j ACCEPT
+        COMMIT
+        """);
+
     /// <summary>IPVS mode's set matches: the kernel needs the sets to exist, so this one also creates them with ipset.</summary>
     [Fact]
     public Task Save_IpvsModeSetMatches_EqualsKernelIptablesSave() => AssertRoundTrip("""

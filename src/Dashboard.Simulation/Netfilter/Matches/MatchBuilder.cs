@@ -23,6 +23,7 @@ internal abstract class MatchBuilder
         "comment" => new CommentMatch.Builder(),
         "tcp" => new TcpMatch.Builder(),
         "udp" => new UdpMatch.Builder(),
+        "sctp" => new SctpMatch.Builder(),
         "mark" => new MarkMatch.Builder(),
         "statistic" => new StatisticMatch.Builder(),
         "addrtype" => new AddrTypeMatch.Builder(),

@@ -3,7 +3,7 @@ using Dashboard.Simulation.Packets;
 
 namespace Dashboard.Simulation.Netfilter.Matches;
 
-/// <summary>What `-m tcp` and `-m udp` share: a source and a destination port range, each optionally negated.</summary>
+/// <summary>What `-m tcp`, `-m udp` and `-m sctp` share: a source and a destination port range, each optionally negated.</summary>
 public abstract class TransportPortMatch(PortRange sourcePorts, bool sourceInverted, PortRange destinationPorts, bool destinationInverted) : Match
 {
     /// <summary>0:65535 when --sport was not given.</summary>
@@ -83,13 +83,8 @@ public abstract class TransportPortMatch(PortRange sourcePorts, bool sourceInver
             }
         }
 
-        /// <summary>
-        /// Checks "-p" and returns the port tests as iptables-nft 1.8.9 leaves them in the kernel, or false when it
-        /// leaves nothing. Without any port option the match stays an xtables match (saved as a bare "-m tcp"); with
-        /// one, it becomes nft payload compares: a full range is dropped even when negated (so "! --dport 0:65535"
-        /// matches everything), and a negated "0:b" becomes "greater than b", which reads back as "b+1:65535".
-        /// </summary>
-        protected bool Normalise(RuleTokens tokens, IpProtocol? protocol,
+        /// <summary>Checks "-p" and returns the port tests as written (0:65535 for a side not given).</summary>
+        protected void Ports(RuleTokens tokens, IpProtocol? protocol,
             out PortRange source, out bool sourceInverted, out PortRange destination, out bool destinationInverted)
         {
             if (protocol != Protocol)
@@ -100,6 +95,18 @@ public abstract class TransportPortMatch(PortRange sourcePorts, bool sourceInver
             destination = _destination ?? PortRange.All;
             sourceInverted = _sourceInverted;
             destinationInverted = _destinationInverted;
+        }
+
+        /// <summary>
+        /// Checks "-p" and returns the port tests as iptables-nft 1.8.9 leaves them in the kernel, or false when it
+        /// leaves nothing. Without any port option the match stays an xtables match (saved as a bare "-m tcp"); with
+        /// one, it becomes nft payload compares: a full range is dropped even when negated (so "! --dport 0:65535"
+        /// matches everything), and a negated "0:b" becomes "greater than b", which reads back as "b+1:65535".
+        /// </summary>
+        protected bool Normalise(RuleTokens tokens, IpProtocol? protocol,
+            out PortRange source, out bool sourceInverted, out PortRange destination, out bool destinationInverted)
+        {
+            Ports(tokens, protocol, out source, out sourceInverted, out destination, out destinationInverted);
             if (source.IsAll && destination.IsAll && !sourceInverted && !destinationInverted)
             {
                 return true;

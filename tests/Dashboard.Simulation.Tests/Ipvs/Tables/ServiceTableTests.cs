@@ -164,7 +164,12 @@ public class ServiceTableTests
         Assert.Equal(2, again.ActiveConnections);
         Assert.Equal(3, again.Weight);
         Assert.True(service.IsAvailable(again));
-        // Every change of the server list reaches the scheduler (the constructor's call is the first).
-        Assert.Equal(4, scheduler.Updates);
+        // The changes reach the scheduler before its next pick, as one update (the constructor's call is the first):
+        // a sync that adds N servers must not rebuild a scheduler's state N times.
+        Assert.Equal(1, scheduler.Updates);
+        Assert.Same(scheduler, service.Scheduler);
+        Assert.Equal(2, scheduler.Updates);
+        Assert.Same(scheduler, service.Scheduler);
+        Assert.Equal(2, scheduler.Updates);
     }
 }
