@@ -6,7 +6,8 @@ namespace Dashboard.Web.Api;
 
 /// <summary>
 /// Every error of the API is an <c>application/problem+json</c> document with an <c>errors</c> list, so a client
-/// needs one parser for all of them: 400 syntax, 413 too large, 415 wrong content type, 422 semantic, 500 ours.
+/// needs one parser for all of them: 400 syntax, 404 and 405 no such endpoint or method, 413 too large, 414 URL too long,
+/// 415 wrong content type, 422 semantic, 429 too many requests, 500 ours.
 /// </summary>
 public static class ApiProblems
 {
@@ -24,6 +25,12 @@ public static class ApiProblems
 
     public static IResult Semantic(string title, IEnumerable<ApiError> errors) =>
         Create(StatusCodes.Status422UnprocessableEntity, title, errors);
+
+    public static IResult TooManyRequests(string title, IEnumerable<ApiError> errors) =>
+        Create(StatusCodes.Status429TooManyRequests, title, errors);
+
+    /// <summary>A status the host decided (404, 405, 414, 429 from the rate limiter) in the API's one error shape.</summary>
+    public static IResult ForStatus(int status, string title, string message) => Create(status, title, [new ApiError(message)]);
 
     /// <summary>Maps the engine's verdict on the input to the status it deserves.</summary>
     public static IResult FromInputException(InputException exception)

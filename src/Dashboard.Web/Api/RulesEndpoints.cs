@@ -4,6 +4,7 @@ using Dashboard.Simulation.Ipvs.Schedulers;
 using Dashboard.Simulation.KubeProxy;
 using Dashboard.Simulation.Kubernetes;
 using Dashboard.Simulation.Packets;
+using Dashboard.Web.Hosting;
 
 namespace Dashboard.Web.Api;
 
@@ -31,18 +32,20 @@ public static partial class RulesEndpoints
 
     private static Task<IResult> SaveIptablesAsync(
         HttpContext context,
+        HeavyWork heavy,
         string? nodeName,
         string? nodeIP,
         string? podCIDR,
         string? clusterCIDR)
     {
         var (node, errors) = ParseNode(nodeName, nodeIP, podCIDR, clusterCIDR);
-        return RespondAsync(context, node, errors,
+        return RespondAsync(context, heavy, node, errors,
             (objects, settings) => Results.Text(IptablesRules.Save(objects, settings), "text/plain; charset=utf-8", Encoding.UTF8));
     }
 
     private static Task<IResult> SaveIpvsAsync(
         HttpContext context,
+        HeavyWork heavy,
         string? nodeName,
         string? nodeIP,
         string? podCIDR,
@@ -55,7 +58,7 @@ public static partial class RulesEndpoints
         {
             errors = [.. errors, new ApiError($"scheduler: '{Printable(scheduler)}' is not an IPVS scheduler the simulator knows; known schedulers: {string.Join(", ", SchedulerCatalog.KnownNames)}.")];
         }
-        return RespondAsync(context, node, errors, (objects, settings) =>
+        return RespondAsync(context, heavy, node, errors, (objects, settings) =>
         {
             var ipvs = NodeIpvs.Build(objects, settings, scheduler ?? string.Empty);
             return Results.Json(new IpvsRules(ipvs.IpvsadmSave(), ipvs.IpsetSave(), ipvs.IptablesSave(), ipvs.Sysctls), ApiJson.Options);
@@ -65,10 +68,11 @@ public static partial class RulesEndpoints
     /// <summary>
     /// What both rules endpoints do around their own work: parameters are checked before the body is read (a bad
     /// nodeIP should not cost a 64 MB upload), then the body is read and parsed, warnings go to X-Warnings, and
-    /// <paramref name="render"/> turns the objects into the response.
+    /// <paramref name="render"/> turns the objects into the response. A large body, or objects that make many rules,
+    /// waits for a turn of <paramref name="heavy"/>; a client that goes away stops the reading.
     /// </summary>
-    private static async Task<IResult> RespondAsync(HttpContext context, NodeSettings? node, IReadOnlyList<ApiError> parameterErrors,
-        Func<ClusterObjects, NodeSettings, IResult> render)
+    private static async Task<IResult> RespondAsync(HttpContext context, HeavyWork heavy, NodeSettings? node,
+        IReadOnlyList<ApiError> parameterErrors, Func<ClusterObjects, NodeSettings, IResult> render)
     {
         var request = context.Request;
         if (parameterErrors.Count > 0)
@@ -86,22 +90,39 @@ public static partial class RulesEndpoints
             return problem!;
         }
 
-        ClusterObjects objects;
+        var aborted = context.RequestAborted;
+        IDisposable? turn = null;
         try
         {
-            objects = ClusterObjectsReader.Read(text, format);
+            if (text.Length > HeavyWork.BodyBytes && (turn = await heavy.EnterAsync(aborted)) is null)
+            {
+                return HeavyWork.Busy(context);
+            }
+            var objects = ClusterObjectsReader.Read(text, format, new InputBudget(aborted));
+            text = null; // the parsed objects are all that is needed from here on
+            if (turn is null && objects.Work > HeavyWork.Work && (turn = await heavy.EnterAsync(aborted)) is null)
+            {
+                return HeavyWork.Busy(context);
+            }
+            var result = render(objects, node!);
+            if (objects.Warnings.Count > 0)
+            {
+                context.Response.Headers["X-Warnings"] = FormatWarningsHeader(objects.Warnings);
+            }
+            return result;
         }
         catch (InputException exception)
         {
             return ApiProblems.FromInputException(exception);
         }
-
-        var result = render(objects, node!);
-        if (objects.Warnings.Count > 0)
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
-            context.Response.Headers["X-Warnings"] = FormatWarningsHeader(objects.Warnings);
+            return Results.Empty; // nobody is listening
         }
-        return result;
+        finally
+        {
+            turn?.Dispose();
+        }
     }
 
     /// <summary>Null settings with the reasons when a parameter is invalid; omitted parameters take NodeSettings.Default.</summary>

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.Kubernetes;
+using Dashboard.Web.Hosting;
 
 namespace Dashboard.Web.Api;
 
@@ -17,7 +18,7 @@ public static class TraceEndpoints
         return endpoints;
     }
 
-    private static async Task<IResult> TraceAsync(HttpContext context)
+    private static async Task<IResult> TraceAsync(HttpContext context, HeavyWork heavy)
     {
         var request = context.Request;
         if (RequestBody.DetectFormat(request.ContentType, Accepted) is null)
@@ -31,22 +32,40 @@ public static class TraceEndpoints
             return problem!;
         }
 
-        var (traceRequest, syntaxProblem) = Deserialize(text);
-        if (traceRequest is null)
-        {
-            return syntaxProblem!;
-        }
-
-        TraceResult result;
+        var aborted = context.RequestAborted;
+        IDisposable? turn = null;
         try
         {
-            result = TraceRunner.Run(traceRequest);
+            // A large body queues before it is parsed; a small one whose objects or packets make much work, after.
+            if (text.Length > HeavyWork.BodyBytes && (turn = await heavy.EnterAsync(aborted)) is null)
+            {
+                return HeavyWork.Busy(context);
+            }
+            var (traceRequest, syntaxProblem) = Deserialize(text);
+            text = null;
+            if (traceRequest is null)
+            {
+                return syntaxProblem!;
+            }
+            var trace = TraceRunner.Prepare(traceRequest, new InputBudget(aborted));
+            if (turn is null && trace.Work > HeavyWork.Work && (turn = await heavy.EnterAsync(aborted)) is null)
+            {
+                return HeavyWork.Busy(context);
+            }
+            return Results.Json(trace.Run(), ApiJson.Options);
         }
         catch (InputException exception)
         {
             return ApiProblems.FromInputException(exception);
         }
-        return Results.Json(result, ApiJson.Options);
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            return Results.Empty; // nobody is listening
+        }
+        finally
+        {
+            turn?.Dispose();
+        }
     }
 
     /// <summary>Malformed JSON and values of the wrong type are both 400s, located by line and JSON pointer.</summary>

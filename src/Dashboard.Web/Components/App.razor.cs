@@ -13,5 +13,7 @@ public partial class App
 
     private bool DarkMode => HttpContext?.Request.Cookies[ThemeCookie] == "dark";
 
+    private string? Nonce => HttpContext is { } context ? Hosting.SecurityHeaders.Nonce(context) : null;
+
     private static string Language => CultureInfo.CurrentUICulture.TwoLetterISOLanguageName;
 }

@@ -8,6 +8,7 @@ using Dashboard.Simulation.Kubernetes;
 using Dashboard.Simulation.Netfilter;
 using Dashboard.Simulation.Packets;
 using Dashboard.Simulation.Scenarios;
+using Dashboard.Web.Hosting;
 using Dashboard.Web.Hubs;
 using Dashboard.Web.Model;
 using Microsoft.AspNetCore.SignalR;
@@ -58,6 +59,8 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
 
     private readonly IHubContext<SimulationHub, ISimulationClient> _hub;
     private readonly ILogger _logger;
+    private readonly HeavyWork? _heavy;
+    private readonly RoomMemory? _memory;
     private readonly Lock _gate = new();
     private readonly Lock _toolsGate = new();
     private readonly CancellationTokenSource _stop = new();
@@ -81,11 +84,14 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
     private double _effectiveSpeed;
     private RoomSnapshot _snapshot = RoomSnapshot.Empty;
 
-    public SimulationRoom(string id, IHubContext<SimulationHub, ISimulationClient> hub, ILogger<SimulationRoom> logger)
+    public SimulationRoom(string id, IHubContext<SimulationHub, ISimulationClient> hub, ILogger<SimulationRoom> logger,
+        HeavyWork? heavy = null, RoomMemory? memory = null)
     {
         Id = id;
         _hub = hub;
         _logger = logger;
+        _heavy = heavy;
+        _memory = memory;
         _loop = Task.Run(RunAsync);
     }
 
@@ -141,7 +147,7 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
         try
         {
             // 50,000 services take seconds to build: never on a circuit's or the loop's thread.
-            run = await Task.Run(() => Build(settings));
+            run = await Task.Run(() => BuildAsync(settings));
         }
         catch (Exception e)
         {
@@ -172,8 +178,26 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
         await _hub.Clients.Clients(ViewerIds()).Restarted(welcome);
     }
 
-    /// <summary>Builds the engines for the settings; throws with a message naming what is wrong.</summary>
-    internal static ComparisonRun Build(RoomSettings settings)
+    /// <summary>
+    /// Builds the engines for the settings; throws with a message naming what is wrong. A cluster too big for the
+    /// memory left is refused before it is built, and a large one waits for a turn of the server's heavy work.
+    /// </summary>
+    private async Task<ComparisonRun> BuildAsync(RoomSettings settings)
+    {
+        var (objects, lanes) = Prepare(settings);
+        if (_memory?.Refusal(objects.Work * lanes.Count * RoomMemory.BytesPerWorkPerMode) is { } refusal)
+        {
+            throw new InvalidOperationException(refusal);
+        }
+        using var turn = objects.Work > HeavyWork.Work && _heavy is not null
+            ? await _heavy.EnterAsync(_stop.Token) ?? throw new InvalidOperationException(
+                "the server is busy building other large simulations; try again in a few seconds")
+            : null;
+        return new ComparisonRun(objects, NodeSettings.Default, lanes, settings.Traffic, settings.Seed);
+    }
+
+    /// <summary>The settings checked and the cluster read (or generated): what a build needs, and what it will cost.</summary>
+    private static (ClusterObjects Objects, List<LaneOptions> Lanes) Prepare(RoomSettings settings)
     {
         var problems = new List<string>(settings.Traffic.Problems());
         if (settings.Modes.Count is < 1 or > 3 || settings.Modes.Distinct().Count() != settings.Modes.Count ||
@@ -208,7 +232,7 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
                 ? ScenarioCatalog.GenerateObjects(settings.GeneratedServices, GeneratedEndpointsPerService, mixed: true)
                 : ScenarioCatalog.Load(settings.Scenario);
         var lanes = settings.Modes.Select(m => new LaneOptions(m, settings.Scheduler, method)).ToList();
-        return new ComparisonRun(objects, NodeSettings.Default, lanes, settings.Traffic, settings.Seed);
+        return (objects, lanes);
     }
 
     private static bool IsValidSpeed(double speed) => speed is >= RoomSettings.MinSpeed and <= RoomSettings.MaxSpeed;

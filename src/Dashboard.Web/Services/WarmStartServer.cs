@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Dashboard.Web.Hosting;
 using Dashboard.Web.Rooms;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http.Features;
@@ -12,7 +13,7 @@ namespace Dashboard.Web.Services;
 /// request pipeline, the page's components and the engine. Paying that here, before "Now listening", gives the
 /// first visitor the page every later visitor gets; a warm-up that fails costs only that time, never the start.
 /// </summary>
-public sealed partial class WarmStartServer(IServer server, SimulationRooms rooms, ILogger<WarmStartServer> logger) : IServer
+public sealed partial class WarmStartServer(IServer server, SimulationRooms rooms, Readiness readiness, ILogger<WarmStartServer> logger) : IServer
 {
     /// <summary>Packets stepped in the warm-up room: enough to take every path of the built-in scenario's traffic.</summary>
     private const int WarmUpPackets = 64;
@@ -32,6 +33,7 @@ public sealed partial class WarmStartServer(IServer server, SimulationRooms room
         services.Add(ServiceDescriptor.Singleton<IServer>(provider => new WarmStartServer(
             (IServer)ActivatorUtilities.CreateInstance(provider, type),
             provider.GetRequiredService<SimulationRooms>(),
+            provider.GetRequiredService<Readiness>(),
             provider.GetRequiredService<ILogger<WarmStartServer>>())));
     }
 
@@ -39,6 +41,7 @@ public sealed partial class WarmStartServer(IServer server, SimulationRooms room
         where TContext : notnull
     {
         var clock = Stopwatch.StartNew();
+        readiness.WarmingUp = true;
         try
         {
             // The page and the engine share no code worth waiting for: on two cores they compile side by side.
@@ -51,6 +54,7 @@ public sealed partial class WarmStartServer(IServer server, SimulationRooms room
         {
             LogFailed(logger, e, clock.ElapsedMilliseconds);
         }
+        readiness.WarmingUp = false;
         await server.StartAsync(application, cancellationToken);
     }
 
@@ -104,7 +108,7 @@ public sealed partial class WarmStartServer(IServer server, SimulationRooms room
     /// <summary>Builds the built-in scenario in every mode, steps its traffic and reads the tables the page shows.</summary>
     private async Task RunRoomAsync()
     {
-        var room = rooms.Open();
+        var room = rooms.Open("warm-up");
         try
         {
             await room.ApplyAsync(RoomSettings.Default);

@@ -25,6 +25,8 @@ public abstract class DashboardTestContext : BunitContext
         Services.AddSingleton<RulesPreviewService>();
         Services.AddSingleton<FakeSimulationRooms>();
         Services.AddSingleton<ISimulationRooms>(services => services.GetRequiredService<FakeSimulationRooms>());
+        Services.AddHttpContextAccessor();
+        Services.AddScoped<CircuitRooms>();
         UseCulture("en");
         // As in the app: every component runs interactively on the server. (Last: it resolves the renderer.)
         SetRendererInfo(new RendererInfo("Server", isInteractive: true));

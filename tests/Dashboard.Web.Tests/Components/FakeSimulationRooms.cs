@@ -12,7 +12,7 @@ public sealed class FakeSimulationRooms : ISimulationRooms
     /// <summary>Set to make Open fail as a full server does.</summary>
     public string? RefuseWith { get; set; }
 
-    public ISimulationRoom Open() => RefuseWith is { } message ? throw new InvalidOperationException(message) : Room;
+    public ISimulationRoom Open(string client) => RefuseWith is { } message ? throw new InvalidOperationException(message) : Room;
 
     public Task CloseAsync(string id)
     {

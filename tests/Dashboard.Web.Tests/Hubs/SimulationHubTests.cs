@@ -59,7 +59,7 @@ public sealed class SimulationHubTests(DashboardFactory factory) : IClassFixture
     /// <summary>A room as the compare page opens it: through the app's singleton, with settings applied.</summary>
     private async Task<SimulationRoom> OpenRoomAsync(RoomSettings settings)
     {
-        var room = Rooms.Open();
+        var room = Rooms.Open("client");
         await room.ApplyAsync(settings);
         return room;
     }

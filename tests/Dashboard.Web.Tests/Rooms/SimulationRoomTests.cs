@@ -77,9 +77,9 @@ public sealed class SimulationRoomTests : IAsyncLifetime
         { "bad yaml", "malformed YAML" },
         { "bad json", "JSON" },
         { "not kubernetes", "expected a Kubernetes object" },
-        { "self alias", "expands without end" },
-        { "alias bomb", "expands without end" },
-        { "sctp", "sctp" },
+        { "self alias", "names no anchor" },
+        { "alias bomb", "expands to more than" },
+        { "deep nesting", "nest deeper than 64 levels" },
         { "bad traffic", "requests per connection 0" },
     };
 
@@ -99,8 +99,8 @@ public sealed class SimulationRoomTests : IAsyncLifetime
         // Before the reader bounded aliases, this crashed the whole server with a stack overflow.
         "self alias" => RoomSettings.Default with { PastedObjects = "&a [*a]" },
         "alias bomb" => RoomSettings.Default with { PastedObjects = AliasBomb },
-        // kube-proxy writes -m sctp rules the engine cannot load: the room says so rather than stay Loading.
-        "sctp" => RoomSettings.Default with { PastedObjects = SctpService },
+        // Before the reader refused nesting while it read, 40,000 '[' overflowed the stack and ended the process.
+        "deep nesting" => RoomSettings.Default with { PastedObjects = new string('[', 40_000) + new string(']', 40_000) },
         "bad traffic" => RoomSettings.Default with { Traffic = RoomSettings.Default.Traffic with { RequestsPerConnection = 0 } },
         _ => throw new ArgumentOutOfRangeException(nameof(problem)),
     };
@@ -268,6 +268,19 @@ public sealed class SimulationRoomTests : IAsyncLifetime
         Assert.Same(stepped[7].Packet, found.Packet);
         Assert.Equal(stepped[7].Wire.Lanes.Select(l => l?.Hops.Count), found.Wire.Lanes.Select(l => l?.Hops.Count));
         Assert.Null(_room.FindPacket(stepped[^1].Id + 1));
+    }
+
+    /// <summary>kube-proxy writes `-m sctp -p sctp` rules for an SCTP port; the room once failed to load them, the API answered 500.</summary>
+    [Fact]
+    public async Task ApplyAsync_SctpService_BuildsBothModesWithSctpRules()
+    {
+        await _room.ApplyAsync(RoomSettings.Default with { PastedObjects = SctpService });
+
+        Assert.Equal(RoomStatus.Paused, _room.Snapshot.Status);
+        // The service has no endpoints: kube-proxy rejects its clients in the filter table, an SCTP match like any other.
+        Assert.Contains(_room.Tools(0)[0].Lines, l =>
+            l.Text == "-A KUBE-SERVICES -d 10.96.0.90/32 -p sctp -m comment --comment \"demo/sig:sig has no endpoints\" -m sctp --dport 2905 -j REJECT --reject-with icmp-port-unreachable");
+        Assert.Contains(_room.Tools(1).Single(t => t.Tool == "ipvsadm -Ln").Lines, l => l.Text.StartsWith("SCTP  10.96.0.90:2905", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Dashboard.Web.Hosting;
 using Dashboard.Web.Rooms;
 using Dashboard.Web.Services;
 using Dashboard.Web.Tests.Rooms;
@@ -5,6 +6,7 @@ using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting.Internal;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace Dashboard.Web.Tests.Services;
@@ -14,6 +16,7 @@ public sealed class WarmStartServerTests : IAsyncLifetime
 {
     private readonly SimulationRooms _rooms = new(new RecordingHubContext(), NullLoggerFactory.Instance);
     private readonly ListeningServer _kestrel = new();
+    private readonly Readiness _readiness = new(new ApplicationLifetime(NullLogger<ApplicationLifetime>.Instance));
 
     public ValueTask InitializeAsync() => ValueTask.CompletedTask;
 
@@ -22,11 +25,21 @@ public sealed class WarmStartServerTests : IAsyncLifetime
     [Fact]
     public async Task StartAsync_ServesTheLandingPageAndRunsARoom_BeforeTheServerListens()
     {
-        var application = new RecordingApplication(_ => StatusCodes.Status200OK);
-        var server = new WarmStartServer(_kestrel, _rooms, NullLogger<WarmStartServer>.Instance);
+        var warmingUpDuringRequests = new List<bool>();
+        var application = new RecordingApplication(_ =>
+        {
+            warmingUpDuringRequests.Add(_readiness.WarmingUp);
+            return StatusCodes.Status200OK;
+        });
+        var server = new WarmStartServer(_kestrel, _rooms, _readiness, NullLogger<WarmStartServer>.Instance);
         _kestrel.Started = () => (application.Requests.ToList(), _rooms.Count);
 
         await server.StartAsync(application, TestContext.Current.CancellationToken);
+
+        // /readyz says "warming up" while the warm-up runs, and no longer once the server listens.
+        Assert.NotEmpty(warmingUpDuringRequests);
+        Assert.All(warmingUpDuringRequests, Assert.True);
+        Assert.False(_readiness.WarmingUp);
 
         var (requests, roomsOpen) = _kestrel.AtStart!.Value;
         Assert.Contains(requests, r => r.Path == "/" && r.Method == HttpMethods.Get && r.Host == "localhost");
@@ -39,12 +52,13 @@ public sealed class WarmStartServerTests : IAsyncLifetime
     public async Task StartAsync_PageThrows_ServerStillListens()
     {
         var application = new RecordingApplication(_ => throw new InvalidOperationException("render failed"));
-        var server = new WarmStartServer(_kestrel, _rooms, NullLogger<WarmStartServer>.Instance);
+        var server = new WarmStartServer(_kestrel, _rooms, _readiness, NullLogger<WarmStartServer>.Instance);
 
         await server.StartAsync(application, TestContext.Current.CancellationToken);
 
         Assert.Same(application, _kestrel.Application);
         Assert.Equal(0, _rooms.Count);
+        Assert.False(_readiness.WarmingUp);
     }
 
     [Fact]
@@ -53,6 +67,7 @@ public sealed class WarmStartServerTests : IAsyncLifetime
         var services = new ServiceCollection();
         services.AddSingleton<IServer, ListeningServer>();
         services.AddSingleton(_rooms);
+        services.AddSingleton(_readiness);
         services.AddLogging();
 
         WarmStartServer.Wrap(services);

@@ -56,6 +56,9 @@ public partial class Compare : IAsyncDisposable
     public required ISimulationRooms Rooms { get; init; }
 
     [Inject]
+    public required CircuitRooms Circuit { get; init; }
+
+    [Inject]
     public required NavigationManager Navigation { get; init; }
 
     [Inject]
@@ -81,7 +84,8 @@ public partial class Compare : IAsyncDisposable
         }
         try
         {
-            _room = Rooms.Open();
+            _room = Rooms.Open(Circuit.Client);
+            Circuit.Add(_room);
         }
         catch (InvalidOperationException e)
         {
@@ -419,6 +423,7 @@ public partial class Compare : IAsyncDisposable
         _subscription?.Dispose();
         if (_room is not null)
         {
+            Circuit.Remove(_room);
             await Rooms.CloseAsync(_room.Id);
         }
         try
