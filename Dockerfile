@@ -19,12 +19,18 @@ RUN npm ci --no-audit --no-fund
 COPY . .
 RUN dotnet publish src/Dashboard.Web/Dashboard.Web.csproj -c Release --no-restore -o /app/publish /p:UseAppHost=false
 
-# Run: the ASP.NET Core runtime only, as the image's non-root user.
+# Run: the ASP.NET Core runtime only, as the image's non-root user; curl for the health check.
 FROM mcr.microsoft.com/dotnet/aspnet:10.0 AS runtime
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends curl \
+    && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 ENV ASPNETCORE_HTTP_PORTS=8080 \
     DOTNET_RUNNING_IN_CONTAINER=true
 EXPOSE 8080
 COPY --from=build /app/publish .
 USER $APP_UID
+# Liveness: /healthz answers while the process serves requests; /readyz (once warmed up) is for a proxy's routing.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
+    CMD curl -fsS http://localhost:8080/healthz || exit 1
 ENTRYPOINT ["dotnet", "Dashboard.Web.dll"]

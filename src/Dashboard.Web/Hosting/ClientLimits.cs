@@ -56,6 +56,13 @@ public static class ClientRateLimits
 
     private static RateLimitPartition<string> PerMinute(HttpContext context, Func<ClientLimits, int> limit)
     {
+        // A SignalR connection's later requests (its WebSocket, or long polling's polls and sends) carry its id: what
+        // is limited is opening connections, not using one, or a long-polling viewer would be cut off in seconds.
+        if (context.Request.Query.ContainsKey("id") &&
+            (context.Request.Path.StartsWithSegments("/hubs") || context.Request.Path.StartsWithSegments("/_blazor")))
+        {
+            return RateLimitPartition.GetNoLimiter("connection");
+        }
         var permits = limit(context.RequestServices.GetRequiredService<IOptions<ClientLimits>>().Value);
         return RateLimitPartition.GetSlidingWindowLimiter(ClientLimits.ClientOf(context), _ => new SlidingWindowRateLimiterOptions
         {

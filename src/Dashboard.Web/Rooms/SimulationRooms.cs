@@ -42,7 +42,7 @@ public sealed class SimulationRooms(
             }
             if (_rooms.Values.Count(r => r.Client == client) >= _perClient)
             {
-                throw new InvalidOperationException($"this address already has {_perClient} simulations open, the limit for one visitor; close a tab first");
+                throw new InvalidOperationException($"this address ({client}) already has {_perClient} simulations open, the limit for one visitor; close a tab first");
             }
             if (memory?.Refusal(0) is { } refusal)
             {

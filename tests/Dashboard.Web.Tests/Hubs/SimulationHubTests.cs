@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Dashboard.Web.Hosting;
 using Dashboard.Web.Hubs;
 using Dashboard.Web.Rooms;
 using Dashboard.Web.Tests.Api;
@@ -72,6 +73,32 @@ public sealed class SimulationHubTests(DashboardFactory factory) : IClassFixture
         var e = await Assert.ThrowsAsync<HubException>(() => viewer.Connection.InvokeAsync<RoomWelcome>("Join", "no-such-room", Ct));
 
         Assert.Contains("\"no-such-room\"", e.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>A script calling the hub in a loop is told why it was refused; the connection itself stays usable.</summary>
+    [Fact]
+    public async Task Calls_PastThePerSecondLimit_HubExceptionNamingTheLimit()
+    {
+        await using var viewer = await ConnectAsync();
+        var perSecond = new ClientLimits().HubCallsPerSecond;
+
+        var calls = Enumerable.Range(0, perSecond * 2).Select(_ => viewer.Connection.InvokeAsync("Leave", "no-such-room", Ct)).ToList();
+        var outcomes = await Task.WhenAll(calls.Select(async call =>
+        {
+            try
+            {
+                await call;
+                return null;
+            }
+            catch (HubException e)
+            {
+                return e.Message;
+            }
+        }));
+
+        Assert.InRange(outcomes.Count(o => o is null), 1, perSecond);
+        Assert.Contains(outcomes, o => o?.Contains($"may call {perSecond} hub methods a second", StringComparison.Ordinal) == true);
+        Assert.Equal(HubConnectionState.Connected, viewer.Connection.State);
     }
 
     [Fact]

@@ -66,7 +66,7 @@ public sealed class SimulationRoomsTests : IAsyncLifetime
         var opened = Enumerable.Range(0, perClient).Select(_ => _rooms.Open("10.0.0.9")).ToList();
 
         var e = Assert.Throws<InvalidOperationException>(() => _rooms.Open("10.0.0.9"));
-        Assert.Contains($"already has {perClient} simulations open", e.Message, StringComparison.Ordinal);
+        Assert.Contains($"(10.0.0.9) already has {perClient} simulations open", e.Message, StringComparison.Ordinal);
         Assert.NotNull(_rooms.Open("10.0.0.10"));
 
         await _rooms.CloseAsync(opened[0].Id);
