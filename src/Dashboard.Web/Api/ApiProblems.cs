@@ -32,16 +32,25 @@ public static class ApiProblems
     /// <summary>A status the host decided (404, 405, 414, 429 from the rate limiter) in the API's one error shape.</summary>
     public static IResult ForStatus(int status, string title, string message) => Create(status, title, [new ApiError(message)]);
 
+    /// <summary>Documented limit: problems listed in one answer; a cluster with 36,000 bad addresses answered 6 MB of them.</summary>
+    public const int MaxErrorsListed = 100;
+
     /// <summary>Maps the engine's verdict on the input to the status it deserves.</summary>
     public static IResult FromInputException(InputException exception)
     {
-        var errors = exception.Problems.Select(p => new ApiError(p.Message, p.Line, p.Pointer));
-        return exception.Kind switch
+        var problems = exception.Problems;
+        var errors = problems.Take(MaxErrorsListed).Select(p => new ApiError(p.Message, p.Line, p.Pointer));
+        if (problems.Count > MaxErrorsListed)
         {
-            ProblemKind.Syntax => Syntax("The input is not well-formed", errors),
-            ProblemKind.TooLarge => TooLarge("The input is over a documented limit", errors),
-            _ => Semantic("The input is well-formed but cannot be used", errors),
+            errors = errors.Append(new ApiError($"... and {problems.Count - MaxErrorsListed:N0} more problems like these, not listed (at most {MaxErrorsListed} are)."));
+        }
+        var (status, title) = exception.Kind switch
+        {
+            ProblemKind.Syntax => (StatusCodes.Status400BadRequest, "The input is not well-formed"),
+            ProblemKind.TooLarge => (StatusCodes.Status413PayloadTooLarge, "The input is over a documented limit"),
+            _ => (StatusCodes.Status422UnprocessableEntity, "The input is well-formed but cannot be used"),
         };
+        return Create(status, title, errors, problems.Count);
     }
 
     /// <summary>The last resort: a 500 problem that names no internals (no message, no stack trace).</summary>
@@ -62,14 +71,15 @@ public static class ApiProblems
         await result.ExecuteAsync(context);
     });
 
-    private static IResult Create(int status, string title, IEnumerable<ApiError> errors)
+    private static IResult Create(int status, string title, IEnumerable<ApiError> errors, int? problems = null)
     {
         var list = errors.ToList();
+        var count = problems ?? list.Count;
         var details = new ProblemDetails
         {
             Status = status,
             Title = title,
-            Detail = list.Count == 1 ? list[0].Message : $"{list.Count} problems; see errors.",
+            Detail = count == 1 ? list[0].Message : $"{count:N0} problems; see errors.",
         };
         details.Extensions["errors"] = list;
         return TypedResults.Problem(details);

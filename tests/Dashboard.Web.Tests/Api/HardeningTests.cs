@@ -175,6 +175,42 @@ public sealed partial class HardeningTests(DashboardFactory factory) : IClassFix
         Assert.Matches("-A KUBE-SERVICES -d 10\\.96\\.0\\.90/32 -p sctp -m comment --comment \"demo/sig:http[^\"]*\" -m sctp --dport 2905 -j ", text);
     }
 
+    [Fact]
+    public async Task ManyProblems_ListsTheFirst100AndCountsTheRest()
+    {
+        using var client = factory.CreateClient();
+        var services = Enumerable.Range(0, 150).Select(i => ClusterYaml.Service($"svc-{i}", $"10.96.0.{i}.1")).ToArray();
+
+        using var response = await client.PostAsync("/api/v1/rules/iptables", new StringContent(ClusterYaml.List(services), Encoding.UTF8, "application/yaml"), Ct);
+
+        var problem = await ProblemAssert.IsProblemAsync(response, HttpStatusCode.UnprocessableEntity);
+        Assert.Equal("150 problems; see errors.", problem.GetProperty("detail").GetString());
+        var errors = ProblemAssert.Errors(problem).ToList();
+        Assert.Equal(101, errors.Count);
+        Assert.Contains("and 50 more problems", errors[^1].GetProperty("message").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task HeavyWorkDone_MemoryGivenBackOnceIdle()
+    {
+        using var client = factory.CreateClient();
+        var heavy = factory.Services.GetRequiredService<HeavyWork>();
+        var before = heavy.Collections;
+        var large = ClusterYaml.Valid + "\n# " + new string('x', HeavyWork.BodyBytes) + "\n";
+
+        using var response = await client.PostAsync("/api/v1/rules/iptables", new StringContent(large, Encoding.UTF8, "application/yaml"), Ct);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+
+        // The collection waits for heavy work to have been idle a moment: watch for it, within a bound.
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        bound.CancelAfter(HeavyWork.IdleBeforeCollect * 10);
+        while (heavy.Collections == before)
+        {
+            await Task.Delay(50, bound.Token);
+        }
+        Assert.True(heavy.Collections > before);
+    }
+
     [GeneratedRegex("'nonce-([^']+)'")]
     private static partial Regex Nonce();
 }
