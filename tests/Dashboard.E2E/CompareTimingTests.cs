@@ -196,6 +196,8 @@ internal static class Timings
         Console.WriteLine($"timings {name}: {json}");
         lock (Gate)
         {
+            // The load test has no browser fixture, and may run first in a fresh clone.
+            Directory.CreateDirectory(AppFixture.ScreenshotDirectory);
             var path = Path.Combine(AppFixture.ScreenshotDirectory, "timings.json");
             var all = File.Exists(path)
                 ? JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(File.ReadAllText(path)) ?? []
