@@ -1,5 +1,6 @@
 using Dashboard.Simulation.Conntrack;
 using Dashboard.Simulation.Engine;
+using Dashboard.Simulation.Hashing;
 
 namespace Dashboard.Simulation.Ipvs.Schedulers;
 
@@ -22,8 +23,8 @@ public sealed class DestinationHashing : IIpvsScheduler
     /// <summary>The 256 slots, dealt to the servers in list order, one each per round.</summary>
     public IReadOnlyList<RealServer?> Table => _table;
 
-    /// <summary>ip_vs_dh_hashkey: the low 8 bits of address x 2654435761 (so, for IPv4, of the last octet).</summary>
-    public static int Slot(uint address) => (int)((address * 2654435761UL) & (TableSize - 1));
+    /// <summary>ip_vs_dh_hashkey (net/netfilter/ipvs/ip_vs_dh.c): hash_32(address, 8), the top 8 bits of address x 0x61C88647.</summary>
+    public static int Slot(uint address) => (int)KernelHash.Hash32(address, 8);
 
     public SchedulerDecision? Schedule(IReadOnlyList<RealServer> servers, ConnectionTuple connection)
     {

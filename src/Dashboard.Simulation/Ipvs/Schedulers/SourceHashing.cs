@@ -1,5 +1,6 @@
 using Dashboard.Simulation.Conntrack;
 using Dashboard.Simulation.Engine;
+using Dashboard.Simulation.Hashing;
 
 namespace Dashboard.Simulation.Ipvs.Schedulers;
 
@@ -26,12 +27,12 @@ public sealed class SourceHashing(HashingFlags flags = HashingFlags.None) : IIpv
     public IReadOnlyList<RealServer?> Table => _table;
 
     /// <summary>
-    /// ip_vs_sh_hashkey: (offset + (port + address) x 2654435761) mod 256. 2654435761 is Knuth's multiplicative
-    /// constant (close to 2^32 / golden ratio), but the kernel keeps the LOW 8 bits of the product, which depend only
-    /// on the low 8 bits of port + address: for IPv4 sources without sh-port, the last octet alone picks the slot.
+    /// ip_vs_sh_hashkey (net/netfilter/ipvs/ip_vs_sh.c): (offset + hash_32(port + address, 8)) mod 256, the port 0
+    /// unless sh-port is set. hash_32 (include/linux/hash.h) multiplies by GOLDEN_RATIO_32 = 0x61C88647 and keeps the
+    /// TOP 8 bits of the 32-bit product ("high bits are more random"), so every octet of the address moves the slot.
     /// </summary>
     public static int Slot(uint address, ushort port, uint offset = 0) =>
-        (int)((offset + (((ulong)(uint)(port + address)) * 2654435761UL)) & (TableSize - 1));
+        (int)((offset + KernelHash.Hash32(port + address, 8)) & (TableSize - 1));
 
     public SchedulerDecision? Schedule(IReadOnlyList<RealServer> servers, ConnectionTuple connection)
     {

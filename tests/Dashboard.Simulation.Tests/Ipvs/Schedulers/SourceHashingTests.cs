@@ -6,13 +6,39 @@ namespace Dashboard.Simulation.Tests.Ipvs.Schedulers;
 
 public class SourceHashingTests
 {
-    [Fact]
-    public void Slot_Source10_244_0_5_IsTheLowByteOfTheKnuthProduct()
+    /// <summary>
+    /// Golden vectors of the kernel's algorithm, computed outside this code base from the source as written:
+    /// ip_vs_sh_hashkey and ip_vs_dh_hashkey (net/netfilter/ipvs/ip_vs_sh.c, ip_vs_dh.c) return
+    /// hash_32(ntohs(port) + ntohl(addr), 8) and hash_32(ntohl(addr), 8); hash_32 (include/linux/hash.h) is
+    /// (val * 0x61C88647 mod 2^32) >> 24. By hand for the first: 10.244.0.5 = 0x0AF40005, times 0x61C88647 is
+    /// 0xAA..., so slot 0xAA = 170 (the 2.6-era low-bits form gave 117, and 117 for every address ending in .5).
+    /// </summary>
+    public static TheoryData<string, int> KernelSlots => new()
     {
-        // 2654435761 = 0x9E3779B1; only the low byte 0xB1 = 177 reaches the 8-bit slot: 5 x 177 = 885 = 3 x 256 + 117.
-        Assert.Equal(117, SourceHashing.Slot(Ipv4Address.Parse("10.244.0.5").Value, 0));
-        Assert.Equal(117, SourceHashing.Slot(Ipv4Address.Parse("192.168.7.5").Value, 0));
+        { "10.244.0.5", 170 }, { "10.244.1.5", 115 }, { "192.168.7.5", 195 }, { "10.244.0.6", 12 }, { "10.244.1.2", 77 },
+        { "10.244.1.3", 175 }, { "10.244.2.4", 217 }, { "10.244.0.7", 110 }, { "172.16.0.1", 122 }, { "192.168.1.10", 248 },
+        { "10.0.0.1", 39 }, { "10.0.0.2", 137 }, { "10.96.0.10", 242 }, { "10.96.0.20", 196 }, { "203.0.113.7", 124 },
+        { "198.51.100.23", 199 }, { "8.8.8.8", 188 }, { "1.1.1.1", 247 }, { "10.244.3.200", 127 }, { "10.244.255.254", 132 },
+        { "0.0.0.1", 97 }, { "255.255.255.255", 158 },
+    };
+
+    [Theory]
+    [MemberData(nameof(KernelSlots))]
+    public void Slot_Address_IsTheKernelsHash32(string address, int slot)
+    {
+        Assert.Equal(slot, SourceHashing.Slot(Ipv4Address.Parse(address).Value, 0));
+        Assert.Equal(slot, DestinationHashing.Slot(Ipv4Address.Parse(address).Value));
     }
+
+    /// <summary>With sh-port the source port is added before hashing, in 32 bits (255.255.255.255 + 1 wraps to 0).</summary>
+    [Theory]
+    [InlineData("10.244.0.5", 40000, 78)]
+    [InlineData("10.244.0.5", 40001, 176)]
+    [InlineData("192.168.7.5", 53, 1)]
+    [InlineData("10.244.1.5", 65535, 151)]
+    [InlineData("255.255.255.255", 1, 0)]
+    public void Slot_AddressAndPort_IsTheKernelsHash32OfTheirSum(string address, int port, int slot) =>
+        Assert.Equal(slot, SourceHashing.Slot(Ipv4Address.Parse(address).Value, (ushort)port));
 
     [Fact]
     public void Schedule_SameSource_AlwaysTheSameServer()
@@ -23,9 +49,9 @@ public class SourceHashingTests
         var decision = scheduler.Schedule(servers, From("10.244.0.5"))!;
         var picked = Enumerable.Range(1000, 50).Select(port => scheduler.Schedule(servers, From("10.244.0.5", (ushort)port))!.Server);
 
-        // The table deals slots A, B, C, A, ...: slot 117 is 117 mod 3 = 0, the first server.
-        Assert.Equal("sh: source 10.244.0.5 hashes to slot 117 -> 10.244.1.1:8080", decision.Reason);
-        Assert.All(picked, server => Assert.Same(servers[0], server));
+        // The table deals slots A, B, C, A, ...: slot 170 is 170 mod 3 = 2, the third server.
+        Assert.Equal("sh: source 10.244.0.5 hashes to slot 170 -> 10.244.1.3:8080", decision.Reason);
+        Assert.All(picked, server => Assert.Same(servers[2], server));
     }
 
     [Fact]
@@ -70,14 +96,14 @@ public class SourceHashingTests
     {
         var servers = Servers(1, 1, 1);
         var scheduler = new SourceHashing();
-        var otherClient = From("10.244.0.6"); // 6 x 177 mod 256 = 38, 38 mod 3 = 2: the third server
-        Assert.Same(servers[2], scheduler.Schedule(servers, otherClient)!.Server);
+        var otherClient = From("10.244.0.6"); // slot 12, 12 mod 3 = 0: the first server
+        Assert.Same(servers[0], scheduler.Schedule(servers, otherClient)!.Server);
 
-        servers[0].Weight = 0;
+        servers[2].Weight = 0;
 
-        // A weight-0 server still holds one slot per round, so its clients find it and are refused.
+        // A weight-0 server still holds one slot per round, so its clients (10.244.0.5, slot 170) find it and are refused.
         Assert.Null(scheduler.Schedule(servers, From("10.244.0.5")));
-        Assert.Same(servers[2], scheduler.Schedule(servers, otherClient)!.Server);
+        Assert.Same(servers[0], scheduler.Schedule(servers, otherClient)!.Server);
     }
 
     [Fact]
@@ -85,14 +111,14 @@ public class SourceHashingTests
     {
         var servers = Servers(1, 1, 1);
         var scheduler = new SourceHashing(HashingFlags.Fallback);
-        servers[0].Weight = 0;
+        servers[2].Weight = 0;
 
         var decision = scheduler.Schedule(servers, From("10.244.0.5"))!;
 
-        // The walk visits (2 x 117 + i) mod 256: slot 234 is the first server again, slot 235 the second.
-        Assert.Same(servers[1], decision.Server);
-        Assert.Equal("sh: source 10.244.0.5 hashes to slot 117 -> 10.244.1.1:8080 (10.244.1.1:8080 is quiescent, weight 0); " +
-                     "sh-fallback walked to slot 235 -> 10.244.1.2:8080", decision.Reason);
+        // ip_vs_sh_get_fallback visits (170 + (170 + i)) mod 256: slot 84 first, 84 mod 3 = 0, the first server.
+        Assert.Same(servers[0], decision.Server);
+        Assert.Equal("sh: source 10.244.0.5 hashes to slot 170 -> 10.244.1.3:8080 (10.244.1.3:8080 is quiescent, weight 0); " +
+                     "sh-fallback walked to slot 84 -> 10.244.1.1:8080", decision.Reason);
     }
 
     [Fact]
@@ -115,9 +141,9 @@ public class SourceHashingTests
         var fromOthers = Enumerable.Range(1, 20).Select(octet =>
             scheduler.Schedule(servers, From($"10.244.0.{octet}") with { Destination = Ipv4Address.Parse("10.96.0.10") })!.Server);
 
-        // 10 x 177 = 1770 = 6 x 256 + 234; 234 mod 3 = 0.
-        Assert.Equal("dh: destination 10.96.0.10 hashes to slot 234 -> 10.244.1.1:8080", decision.Reason);
-        Assert.All(fromOthers, server => Assert.Same(servers[0], server));
+        // hash_32(10.96.0.10, 8) = 242; 242 mod 3 = 2, the third server.
+        Assert.Equal("dh: destination 10.96.0.10 hashes to slot 242 -> 10.244.1.3:8080", decision.Reason);
+        Assert.All(fromOthers, server => Assert.Same(servers[2], server));
     }
 
     [Fact]
@@ -136,8 +162,9 @@ public class SourceHashingTests
     [Fact]
     public void Schedule_DestinationHashingQuiescentServer_ReturnsNull()
     {
-        var servers = Servers(0, 1, 1);
+        var servers = Servers(1, 1, 0);
 
+        // 10.96.0.10's slot 242 belongs to the third server, quiescent: dh has no fallback.
         Assert.Null(new DestinationHashing().Schedule(servers, To("10.96.0.10")));
     }
 }
