@@ -54,7 +54,7 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
                 {
                     added.SetPersistence(wanted.PersistenceTimeoutSeconds);
                 }
-                foreach (var server in wanted.Servers)
+                foreach (var server in wanted.Servers.Reverse())
                 {
                     added.AddServer(server.Address, server.Port, server.Weight, server.Method);
                 }
@@ -62,7 +62,9 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
                 changes.Add($"added virtual service {added} with {added.Servers.Count} real servers");
                 continue;
             }
-            foreach (var server in wanted.Servers)
+            // The desired service was built by adding its endpoints in their sorted order, each at the head: walking
+            // its list backwards adds this sync's new servers in that same order, so the kernel's list reads alike.
+            foreach (var server in wanted.Servers.Reverse())
             {
                 var existing = current.FindServer(server.Address, server.Port);
                 if (existing is not null && !_gracefulDeletes.Exists(g => g.Server == existing))

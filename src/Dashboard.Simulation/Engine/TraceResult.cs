@@ -20,6 +20,7 @@ public sealed record UpdateResult(double At, IReadOnlyList<string> Changes, IRea
 public sealed record NodeViews(
     string ConntrackL,
     string? IpvsadmLn,
+    string? IpvsadmLnNosort,
     string? IpvsadmLnc,
     string? IpvsadmLnStats,
     string? IpsetList);

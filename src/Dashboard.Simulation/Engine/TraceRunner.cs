@@ -161,12 +161,13 @@ public static class TraceRunner
         var conntrack = string.Concat(dataplane.Conntrack.List(now).Select(line => line + "\n"));
         if (dataplane.Ipvs is not { } ipvs)
         {
-            return new NodeViews(conntrack, null, null, null, null);
+            return new NodeViews(conntrack, null, null, null, null, null);
         }
         ipvs.Connections.Advance(now);
         return new NodeViews(
             conntrack,
             IpvsadmFormatter.List(ipvs.Services, ipvs.Connections.Size),
+            IpvsadmFormatter.List(ipvs.Services, ipvs.Connections.Size, sorted: false),
             IpvsadmFormatter.ListConnections(ipvs.Connections, now),
             IpvsadmFormatter.ListStats(ipvs.Services, ipvs.Connections.Size),
             dataplane.IpSets is IpSets.IpSetCollection sets ? IpSets.IpSetListWriter.Write(sets) : null);

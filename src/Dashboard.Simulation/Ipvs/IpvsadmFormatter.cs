@@ -43,15 +43,19 @@ public static class IpvsadmFormatter
         _ => throw new ArgumentOutOfRangeException(nameof(method)),
     };
 
-    /// <summary>`ipvsadm -Ln`.</summary>
-    public static string List(ServiceTable services, int connectionTableSize = 1 << ConnectionTable.DefaultTableBits)
+    /// <summary>
+    /// `ipvsadm -Ln`, or with <paramref name="sorted"/> false `ipvsadm -Ln --nosort`: ipvsadm sorts services and real
+    /// servers unless told not to (print_service_entry's FMT_NOSORT), so only --nosort shows the kernel's own order,
+    /// in which a service's newest real server comes first.
+    /// </summary>
+    public static string List(ServiceTable services, int connectionTableSize = 1 << ConnectionTable.DefaultTableBits, bool sorted = true)
     {
         ArgumentNullException.ThrowIfNull(services);
         var text = new StringBuilder();
         AppendVersion(text, connectionTableSize);
         text.Append("Prot LocalAddress:Port Scheduler Flags\n");
         text.Append("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n");
-        foreach (var service in SortedServices(services))
+        foreach (var service in sorted ? SortedServices(services) : services.InKernelOrder())
         {
             text.Append(service.ToString()).Append(' ').Append(service.Scheduler.Name);
             if (SchedulerFlags(service) is { } flags)
@@ -72,7 +76,7 @@ public static class IpvsadmFormatter
                 }
             }
             text.Append('\n');
-            foreach (var server in SortedServers(service))
+            foreach (var server in sorted ? SortedServers(service) : service.Servers)
             {
                 // "  -> %-28s %-7s %-6d %-10u %-10u\n"
                 text.Append("  -> ").Append(Left(server.ToString(), 28)).Append(' ')

@@ -40,8 +40,12 @@ public sealed class RealServer(Ipv4Address address, ushort port, int weight = 1,
     public long InBytes { get; set; }
     public long OutBytes { get; set; }
 
-    /// <summary>The kernel's ip_vs_dest_conn_overhead: active connections weigh 256 times an inactive one.</summary>
-    public int Overhead => (ActiveConnections << 8) + InactiveConnections;
+    /// <summary>
+    /// ip_vs_dest_conn_overhead (include/net/ip_vs.h, Linux 6.1.192): (activeconns &lt;&lt; 8) + totalconns, where
+    /// totalconns counts active and inactive connections alike, so an active one weighs 257 times an inactive one.
+    /// (Older kernels added inactconns instead of totalconns: 256 times.)
+    /// </summary>
+    public int Overhead => (ActiveConnections << 8) + ActiveConnections + InactiveConnections;
 
     public override string ToString() => $"{Address}:{Port}";
 }

@@ -47,6 +47,13 @@ public sealed class ServiceTable
     public IReadOnlyList<VirtualService> Services => _services;
 
     /// <summary>
+    /// The services as the kernel hands them to ipvsadm (ip_vs_genl_dump_services, ip_vs_ctl.c): bucket by bucket of
+    /// the address table, each chain newest first (hlist_add_head_rcu in ip_vs_svc_hash), then the fwmark table.
+    /// </summary>
+    public IEnumerable<VirtualService> InKernelOrder() =>
+        _table.Concat(_fwmTable).Where(chain => chain is not null).SelectMany(chain => chain);
+
+    /// <summary>
     /// ip_vs_svc_hashkey: (proto ^ (ntohl(addr) ^ salt) ^ (port >> 8) ^ port) &amp; 255. The port is in host order
     /// and folded once, so ports that differ only above bit 15 cannot exist and nearby ports spread over buckets.
     /// </summary>

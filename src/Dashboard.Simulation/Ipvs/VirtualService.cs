@@ -146,7 +146,9 @@ public sealed class VirtualService
             server.Weight = weight;
             server.Method = method;
         }
-        _servers.Add(server);
+        // __ip_vs_update_dest (ip_vs_ctl.c) links a new destination with list_add_rcu: at the HEAD of the service's list,
+        // so ipvsadm lists the newest first, rr reaches it after the servers already there, sh/dh/mh deal it the first slots.
+        _servers.Insert(0, server);
         _serverIndex.Add((address, port), server);
         server.Owner = this;
         _schedulerStale = true;

@@ -48,6 +48,34 @@ public class IpvsTraceTests
         return (endpoint[..colon], int.Parse(endpoint[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    /// <summary>
+    /// The kernel links each new real server at the head of its service's list (list_add_rcu in __ip_vs_update_dest,
+    /// net/netfilter/ipvs/ip_vs_ctl.c); `ipvsadm -Ln --nosort` prints the list as the kernel returns it. The first sync adds .11 then
+    /// .12 (the endpoints' sorted order): the list is .12, .11. A later sync adds .13: .13, .12, .11. rr
+    /// (ip_vs_rr_schedule) starts at the head and continues from its last pick, reaching a new head only after the
+    /// list's end: picks .12, .11, then after the sync .13 (wrapping from .11 to the head), .12.
+    /// </summary>
+    [Fact]
+    public void LaterSync_NewServerListedFirst_RoundRobinReachesItAfterTheEnd()
+    {
+        var result = TraceRunner.Run(new TraceRequest
+        {
+            Mode = "ipvs",
+            Objects = LvsObjects("10.244.0.11", "10.244.0.12"),
+            Updates = [new TraceUpdate { At = 10, Objects = LvsObjects("10.244.0.11", "10.244.0.12", "10.244.0.13") }],
+            Packets = [Tcp("10.244.0.5", 40000, "10.96.0.80", 80, at: 0), Tcp("10.244.0.5", 40001, "10.96.0.80", 80, at: 1),
+                Tcp("10.244.0.5", 40002, "10.96.0.80", 80, at: 20), Tcp("10.244.0.5", 40003, "10.96.0.80", 80, at: 21)],
+            Views = true,
+        });
+
+        Assert.Equal(["10.244.0.12:80", "10.244.0.11:80", "10.244.0.13:80", "10.244.0.12:80"], result.Packets.Select(p => p.Outcome.To));
+        static List<string> RealServers(string list) => [.. list.Split('\n').Where(l => l.StartsWith("  -> 10.244.0.", StringComparison.Ordinal))
+            .Select(l => l[5..].Split(' ')[0])];
+        // `ipvsadm -Ln --nosort` prints the kernel's list; plain -Ln sorts (ipvsadm.c, print_service_entry).
+        Assert.Equal(["10.244.0.13:80", "10.244.0.12:80", "10.244.0.11:80"], RealServers(result.Views!.IpvsadmLnNosort!));
+        Assert.Equal(["10.244.0.11:80", "10.244.0.12:80", "10.244.0.13:80"], RealServers(result.Views.IpvsadmLn!));
+    }
+
     [Fact]
     public void Nat_PodToClusterIp_IptablesTraceEndsAtFilterInputThenIpvsSchedulesAndRewritesDestination()
     {

@@ -4,7 +4,7 @@ using Dashboard.Simulation.Engine;
 namespace Dashboard.Simulation.Ipvs.Schedulers;
 
 /// <summary>
-/// lc (ip_vs_lc.c): the available server with the lowest overhead, active connections x 256 + inactive ones;
+/// lc (ip_vs_lc.c): the available server with the lowest overhead, active connections x 257 + inactive ones (Linux 6.1.192's ip_vs_dest_conn_overhead);
 /// the first such server in the list wins a tie. Weights only matter as 0 = quiescent.
 /// </summary>
 public sealed class LeastConnection : IIpvsScheduler

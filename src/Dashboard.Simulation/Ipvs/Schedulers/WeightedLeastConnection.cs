@@ -5,7 +5,7 @@ namespace Dashboard.Simulation.Ipvs.Schedulers;
 
 /// <summary>
 /// wlc (ip_vs_wlc.c), ipvsadm's default: the available server with the lowest overhead per unit of weight,
-/// (active x 256 + inactive) / weight. The kernel compares cross products instead of dividing, so a tie goes to the
+/// (active x 257 + inactive) / weight. The kernel compares cross products instead of dividing, so a tie goes to the
 /// earlier server.
 /// </summary>
 public sealed class WeightedLeastConnection : IIpvsScheduler

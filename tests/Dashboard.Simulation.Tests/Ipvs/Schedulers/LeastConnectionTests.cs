@@ -17,16 +17,29 @@ public class LeastConnectionTests
         return servers;
     }
 
+    /// <summary>
+    /// ip_vs_dest_conn_overhead (include/net/ip_vs.h, Linux 6.1.192) is (activeconns &lt;&lt; 8) + totalconns, and
+    /// totalconns counts the active connections too (ip_vs_bind_dest, ip_vs_conn.c): 257 x active + inactive.
+    /// </summary>
     [Fact]
-    public void Schedule_UnevenLoad_PicksTheLowestOverheadWhereOneActiveWeighs256Inactive()
+    public void Schedule_UnevenLoad_PicksTheLowestOverheadWhereOneActiveWeighs257Inactive()
     {
-        // Overheads: 1 x 256 + 0 = 256, 0 x 256 + 300 = 300, 1 x 256 + 5 = 261.
+        // Overheads: 1 x 257 + 0 = 257, 0 x 257 + 300 = 300, 1 x 257 + 5 = 262.
         var servers = Loaded((1, 1, 0), (1, 0, 300), (1, 1, 5));
 
         var decision = new LeastConnection().Schedule(servers, AnyConnection)!;
 
         Assert.Same(servers[0], decision.Server);
-        Assert.Equal("lc: 10.244.1.1:8080 has 1 active and 0 inactive connections, the fewest (overhead 1 x 256 + 0 = 256)", decision.Reason);
+        Assert.Equal("lc: 10.244.1.1:8080 has 1 active and 0 inactive connections, the fewest (overhead 1 x 257 + 0 = 257)", decision.Reason);
+    }
+
+    /// <summary>Where 6.1.192 and older kernels differ: one active against 256 inactive is 257 to 256, not a tie.</summary>
+    [Fact]
+    public void Schedule_OneActiveAgainst256Inactive_TheInactiveServerAsIn6_1_192()
+    {
+        var servers = Loaded((1, 1, 0), (1, 0, 256));
+
+        Assert.Same(servers[1], new LeastConnection().Schedule(servers, AnyConnection)!.Server);
     }
 
     [Fact]
@@ -57,13 +70,13 @@ public class LeastConnectionTests
     [Fact]
     public void Schedule_WeightedLeastConnection_DividesOverheadByWeight()
     {
-        // 256 / 1 = 256 against 512 / 3 = 170.7: wlc picks the heavier server although lc would not.
+        // 257 / 1 = 257 against 514 / 3 = 171.3: wlc picks the heavier server although lc would not.
         var servers = Loaded((1, 1, 0), (3, 2, 0));
 
         var decision = new WeightedLeastConnection().Schedule(servers, AnyConnection)!;
 
         Assert.Same(servers[1], decision.Server);
-        Assert.Equal("wlc: 10.244.1.2:8080 has the lowest overhead per weight, (2 active x 256 + 0 inactive) / weight 3 = 170.67", decision.Reason);
+        Assert.Equal("wlc: 10.244.1.2:8080 has the lowest overhead per weight, (2 active x 257 + 0 inactive) / weight 3 = 171.33", decision.Reason);
         Assert.Same(servers[0], new LeastConnection().Schedule(servers, AnyConnection)!.Server);
     }
 

@@ -284,8 +284,9 @@ public class ConnectionTableTests
     public void Schedule_PersistentService_PinsClientUntilTemplateTimesOut()
     {
         var service = new VirtualService(IpProtocol.Tcp, ClusterIp, 80, new FakeScheduler());
-        var first = service.AddServer(Backend, 8080);
+        // Added last, the backend is the head of the kernel's list, where the fake scheduler starts.
         var second = service.AddServer(Ipv4Address.Parse("10.244.2.3"), 8080);
+        var first = service.AddServer(Backend, 8080);
         service.SetPersistence(30);
         var table = new ConnectionTable();
 
@@ -386,8 +387,9 @@ public class ConnectionTableTests
     public void Schedule_TemplateOfQuiescentServerWithExpireQuiescentTemplate_InvalidatedAndRescheduled()
     {
         var service = new VirtualService(IpProtocol.Tcp, ClusterIp, 80, new FakeScheduler());
-        var first = service.AddServer(Backend, 8080);
+        // Added last, the backend is the head of the kernel's list, where the fake scheduler starts.
         var second = service.AddServer(Ipv4Address.Parse("10.244.2.3"), 8080);
+        var first = service.AddServer(Backend, 8080);
         service.SetPersistence(300);
         var table = ConnectionTable.KubeProxyNode();
         var a = table.Schedule(service, Request, TimeSpan.Zero);

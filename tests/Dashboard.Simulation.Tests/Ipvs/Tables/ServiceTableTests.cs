@@ -148,6 +148,21 @@ public class ServiceTableTests
         Assert.False(service.IsHashed);
     }
 
+    /// <summary>__ip_vs_update_dest (net/netfilter/ipvs/ip_vs_ctl.c) links a new destination with list_add_rcu, at the head.</summary>
+    [Fact]
+    public void AddServer_Later_ListedFirstAsTheKernelLinksIt()
+    {
+        var service = new VirtualService(IpProtocol.Tcp, ClusterIp, 80, new FakeScheduler());
+        var a = service.AddServer(Ipv4Address.Parse("10.244.1.2"), 8080);
+        var b = service.AddServer(Ipv4Address.Parse("10.244.1.3"), 8080);
+        service.RemoveServer(a.Address, 8080);
+        var c = service.AddServer(Ipv4Address.Parse("10.244.1.4"), 8080);
+        var revived = service.AddServer(a.Address, 8080);
+
+        Assert.Equal([revived, c, b], service.Servers);
+        Assert.Same(a, revived);
+    }
+
     [Fact]
     public void AddServer_AfterRemove_RevivesTheSameServerWithItsCounters()
     {
