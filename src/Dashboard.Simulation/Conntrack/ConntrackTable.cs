@@ -193,6 +193,23 @@ public sealed class ConntrackTable
         }
     }
 
+    /// <summary>
+    /// nf_conntrack_find_get on an original-direction tuple, then nf_ct_kill: what IPVS does when a connection of its
+    /// own expires (ip_vs_conn_drop_conntrack). True when there was an entry to delete.
+    /// </summary>
+    public bool Kill(ConnectionTuple original)
+    {
+        for (var node = _buckets[BucketOf(original)]; node is not null; node = node.Next)
+        {
+            if (!node.IsReply && node.Tuple == original)
+            {
+                Remove(node.Entry);
+                return true;
+            }
+        }
+        return false;
+    }
+
     /// <summary>Deletes an entry (conntrack -D, or kube-proxy clearing stale UDP flows).</summary>
     public void Remove(ConntrackEntry entry)
     {

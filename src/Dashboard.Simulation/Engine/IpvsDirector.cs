@@ -99,7 +99,21 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
                 }
             }
         }
+        FlushUnavailable(now, changes);
         return changes;
+    }
+
+    /// <summary>
+    /// ip_vs_del_dest queues ip_vs_expire_nodest_conn_flush (kernels 5.9 and later): the connections of the servers
+    /// just deleted leave the table, and their conntrack entries with them, a jiffy later (here, at once).
+    /// </summary>
+    private void FlushUnavailable(TimeSpan now, List<string>? changes)
+    {
+        var flushed = Connections.FlushUnavailable(now);
+        if (flushed > 0)
+        {
+            changes?.Add($"flushed {flushed} connection{(flushed == 1 ? "" : "s")} of deleted real servers (ip_vs_expire_nodest_conn_flush)");
+        }
     }
 
     /// <summary>The graceful-termination loop: every minute, weight-0 real servers whose connections have all gone are deleted.</summary>
@@ -124,6 +138,7 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
                 changes?.Add($"{service}: deleted real server {server} (graceful termination done: no connections left)");
             }
         }
+        FlushUnavailable(now, changes);
     }
 
     /// <summary>

@@ -27,16 +27,27 @@ public sealed partial class NodeDataplane
                 return false;
             }
             var tuple = ConnectionTuple.Of(packet);
-            var lookup = ipvs.Connections.LookupIn(tuple, now);
+            // is_new_conn: a TCP packet with SYN set, or any UDP packet; ip_vs_conn_uses_old_conntrack: its conntrack
+            // entry was confirmed by an earlier packet (a SYN that reopened a TIME_WAIT entry has a new, unconfirmed one).
+            var newConnection = packet.Protocol == IpProtocol.Udp || (packet.TcpFlags & TcpFlags.Syn) != 0;
+            var lookup = ipvs.Connections.LookupIn(tuple, now, newConnection, conntrackConfirmed: _entry is { Confirmed: true });
             IpvsConnection connection;
             switch (lookup.Outcome)
             {
                 case ConnectionLookupOutcome.Hit:
                     connection = lookup.Connection!;
                     break;
-                case ConnectionLookupOutcome.ExpiredNoDestination:
-                    AddConnectionLookup("in", tuple, lookup, new EngineText(nameof(EngineTexts.IpvsLookupHitServerGoneExpired), lookup.Connection!.Server));
-                    return IpvsDrop(new EngineText(nameof(EngineTexts.IpvsDropServerGoneExpired), lookup.Connection.Server));
+                case ConnectionLookupOutcome.ExpiredAndDropped:
+                    AddConnectionLookup("in", tuple, lookup, Expired(lookup));
+                    return IpvsDrop(new EngineText(nameof(EngineTexts.IpvsDropExpiredOldFlow), Expired(lookup)));
+                case ConnectionLookupOutcome.Rescheduled:
+                    AddConnectionLookup("in", tuple, lookup, new EngineText(nameof(EngineTexts.IpvsLookupRescheduled), Expired(lookup)));
+                    if (Schedule(ipvs, tuple, out var retaken) is not { } rescheduled)
+                    {
+                        return retaken;
+                    }
+                    connection = rescheduled;
+                    break;
                 case ConnectionLookupOutcome.DestinationUnavailable:
                     AddConnectionLookup("in", tuple, lookup, new EngineText(nameof(EngineTexts.IpvsLookupHitServerGone), lookup.Connection!.Server));
                     return IpvsDrop(new EngineText(nameof(EngineTexts.IpvsDropServerGone), lookup.Connection.Server));
@@ -66,6 +77,14 @@ public sealed partial class NodeDataplane
             Transmit(connection);
             return true;
         }
+
+        /// <summary>Why ip_vs_in expired the entry the packet found.</summary>
+        private static EngineText Expired(ConnectionLookup lookup) => lookup.Why switch
+        {
+            ConnectionReuse.ServerGone => new EngineText(nameof(EngineTexts.IpvsExpiredServerGone), lookup.Connection!.Server),
+            ConnectionReuse.ServerQuiescent => new EngineText(nameof(EngineTexts.IpvsExpiredServerQuiescent), lookup.Connection!.Server),
+            _ => new EngineText(nameof(EngineTexts.IpvsExpiredPortReuse), lookup.Connection!.State.ToIpvsName()),
+        };
 
         /// <summary>
         /// ip_vs_service_find, then ip_vs_schedule: the new connection, or null with <paramref name="taken"/> saying

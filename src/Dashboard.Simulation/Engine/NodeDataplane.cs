@@ -74,8 +74,14 @@ public sealed partial class NodeDataplane
     private static NodeDataplane ForKubeProxyNode(Ruleset ruleset, NodeNetwork network, long seed, IpvsDirector? ipvs = null, IIpSetLookup? ipSets = null)
     {
         var seed32 = unchecked((int)seed);
-        return new NodeDataplane(ruleset, network, new ConntrackTable(ConntrackSettings.KubeProxyNode(), unchecked((ulong)seed)),
-            new SeededStatistic(seed32), DataplaneCostModel.Default, seed32, ipvs, ipSets);
+        var conntrack = new ConntrackTable(ConntrackSettings.KubeProxyNode(), unchecked((ulong)seed));
+        if (ipvs is not null)
+        {
+            // vs/conntrack=1: an IPVS connection that expires takes its conntrack entry with it (ip_vs_conn_drop_conntrack).
+            ipvs.Connections.ConntrackDropped = connection => conntrack.Kill(new ConnectionTuple(connection.Protocol,
+                connection.ClientAddress, connection.ClientPort, connection.VirtualAddress, connection.VirtualPort));
+        }
+        return new NodeDataplane(ruleset, network, conntrack, new SeededStatistic(seed32), DataplaneCostModel.Default, seed32, ipvs, ipSets);
     }
 
     /// <summary>

@@ -14,15 +14,38 @@ public enum ConnectionLookupOutcome
     Miss,
     Hit,
 
-    /// <summary>The entry's real server was removed and expire_nodest_conn is on: the entry was expired, schedule afresh.</summary>
-    ExpiredNoDestination,
+    /// <summary>
+    /// The entry was expired and the packet is a new connection's to schedule afresh (ip_vs_in): its server was removed
+    /// or is quiescent (expire_nodest_conn=1), or a SYN reuses the ports of a TIME_WAIT or CLOSE entry
+    /// (conn_reuse_mode=1); its conntrack entry is not yet confirmed, so nothing ties the packet to the old flow.
+    /// </summary>
+    Rescheduled,
+
+    /// <summary>As <see cref="Rescheduled"/>, but the packet's conntrack entry is confirmed (the old flow): expired and dropped.</summary>
+    ExpiredAndDropped,
 
     /// <summary>The entry's real server was removed and expire_nodest_conn is off: the kernel drops the packet.</summary>
     DestinationUnavailable,
 }
 
+/// <summary>Why ip_vs_in expired the entry a packet found.</summary>
+public enum ConnectionReuse
+{
+    None,
+
+    /// <summary>The entry's real server was removed (not IP_VS_DEST_F_AVAILABLE), with expire_nodest_conn=1.</summary>
+    ServerGone,
+
+    /// <summary>A new connection's packet, and the entry's real server has weight 0, with expire_nodest_conn=1.</summary>
+    ServerQuiescent,
+
+    /// <summary>A SYN on the ports of an entry in TIME_WAIT or CLOSE, with conn_reuse_mode=1 (is_new_conn_expected).</summary>
+    PortReuse,
+}
+
 /// <summary>A connection-table lookup: the outcome, the bucket, how long its chain was and how many entries were compared.</summary>
-public readonly record struct ConnectionLookup(IpvsConnection? Connection, ConnectionLookupOutcome Outcome, int Bucket, int ChainLength, int Compared)
+public readonly record struct ConnectionLookup(IpvsConnection? Connection, ConnectionLookupOutcome Outcome, int Bucket, int ChainLength, int Compared,
+    ConnectionReuse Why = ConnectionReuse.None)
 {
     public bool Found => Outcome == ConnectionLookupOutcome.Hit;
 }
@@ -110,7 +133,19 @@ public sealed class ConnectionTable
 
     /// <summary>The sysctls as kube-proxy's IPVS mode sets them.</summary>
     public static ConnectionTable KubeProxyNode(IpvsTimeouts? timeouts = null, int tableBits = DefaultTableBits) =>
-        new(timeouts, tableBits) { ExpireNodestConn = true, ExpireQuiescentTemplate = true };
+        new(timeouts, tableBits) { ExpireNodestConn = true, ExpireQuiescentTemplate = true, Conntrack = true };
+
+    /// <summary>
+    /// net.ipv4.vs.conntrack: new connections get IP_VS_CONN_F_NFCT, so when one expires its conntrack entry is
+    /// deleted with it (ip_vs_conn_expire calls ip_vs_conn_drop_conntrack, which <see cref="ConntrackDropped"/> does here).
+    /// </summary>
+    public bool Conntrack { get; set; }
+
+    /// <summary>net.ipv4.vs.conn_reuse_mode: 1, the kernel's default, which kube-proxy leaves alone on kernels 5.9 and later.</summary>
+    public int ConnReuseMode { get; set; } = 1;
+
+    /// <summary>Deletes the conntrack entry of an expiring connection that tracks one (ip_vs_conn_drop_conntrack).</summary>
+    public Action<IpvsConnection>? ConntrackDropped { get; set; }
 
     /// <summary>
     /// ip_vs_conn_hashkey: (jhash_3words(addr, port, proto, rnd) ^ ((size_t)ipvs >> 8)) &amp; mask. The address and port
@@ -146,10 +181,15 @@ public sealed class ConnectionTable
     }
 
     /// <summary>
-    /// ip_vs_conn_in_get for a client-to-virtual packet, then ip_vs_in's check of the server: a hit on an entry whose
-    /// server was removed is expired (expire_nodest_conn) or reported unavailable (the packet is dropped).
+    /// ip_vs_conn_in_get for a client-to-virtual packet, then ip_vs_in's checks (net/netfilter/ipvs/ip_vs_core.c). A new
+    /// connection's packet (<paramref name="newConnection"/>: a SYN, or any UDP packet) expires the entry it finds when
+    /// the entry's server has weight 0 and expire_nodest_conn=1, or when it is a TCP entry in TIME_WAIT or CLOSE and
+    /// conn_reuse_mode=1. Any packet expires an entry whose server was removed, with expire_nodest_conn=1 (with it off,
+    /// the packet is dropped). An expired entry's packet is scheduled afresh, unless its conntrack entry is already
+    /// confirmed (<paramref name="conntrackConfirmed"/>, ip_vs_conn_uses_old_conntrack): that one is dropped, and the
+    /// entry takes its conntrack entry with it, so the client's retry starts clean.
     /// </summary>
-    public ConnectionLookup LookupIn(ConnectionTuple clientToVirtual, TimeSpan now)
+    public ConnectionLookup LookupIn(ConnectionTuple clientToVirtual, TimeSpan now, bool newConnection = false, bool conntrackConfirmed = false)
     {
         Advance(now);
         var bucket = BucketOf(clientToVirtual.Protocol, clientToVirtual.Source, clientToVirtual.SourcePort);
@@ -159,21 +199,78 @@ public sealed class ConnectionTable
         foreach (var entry in chain)
         {
             compared++;
-            if (IsClientSide(entry, clientToVirtual))
+            if (!IsClientSide(entry, clientToVirtual))
             {
-                if (entry.Service is { } service && !service.IsAvailable(entry.Server))
+                continue;
+            }
+            var why = ConnectionReuse.None;
+            if (newConnection && ExpireNodestConn && entry.Server.Weight == 0)
+            {
+                why = ConnectionReuse.ServerQuiescent;
+            }
+            else if (newConnection && ConnReuseMode != 0 && IsNewConnectionExpected(entry) &&
+                (entry.ControlledCount == 0 || !conntrackConfirmed))
+            {
+                why = ConnectionReuse.PortReuse;
+            }
+            else if (entry.Service is { } service && !service.IsAvailable(entry.Server))
+            {
+                if (!ExpireNodestConn)
                 {
-                    if (!ExpireNodestConn)
-                    {
-                        return new ConnectionLookup(entry, ConnectionLookupOutcome.DestinationUnavailable, bucket, chainLength, compared);
-                    }
-                    Expire(entry, now);
-                    return new ConnectionLookup(entry, ConnectionLookupOutcome.ExpiredNoDestination, bucket, chainLength, compared);
+                    return new ConnectionLookup(entry, ConnectionLookupOutcome.DestinationUnavailable, bucket, chainLength, compared);
                 }
+                why = ConnectionReuse.ServerGone;
+            }
+            if (why == ConnectionReuse.None)
+            {
                 return new ConnectionLookup(entry, ConnectionLookupOutcome.Hit, bucket, chainLength, compared);
             }
+            if (!conntrackConfirmed)
+            {
+                entry.TracksConntrack = false; // the packet's conntrack entry is new: expiring the old connection must not take it
+            }
+            if (entry.ControlledCount == 0)
+            {
+                Expire(entry, now);
+            }
+            return new ConnectionLookup(entry, conntrackConfirmed ? ConnectionLookupOutcome.ExpiredAndDropped : ConnectionLookupOutcome.Rescheduled,
+                bucket, chainLength, compared, why);
         }
         return new ConnectionLookup(null, ConnectionLookupOutcome.Miss, bucket, chainLength, compared);
+    }
+
+    /// <summary>is_new_conn_expected: a TCP entry in TIME_WAIT or CLOSE that controls no other (conn_reuse_mode bit 1).</summary>
+    private static bool IsNewConnectionExpected(IpvsConnection entry) =>
+        entry.Controller is null && entry.Protocol == IpProtocol.Tcp &&
+        entry.State is IpvsState.TimeWait or IpvsState.Close;
+
+    /// <summary>
+    /// ip_vs_expire_nodest_conn_flush, which ip_vs_del_dest queues (kernels 5.9 and later) to run a jiffy after a real
+    /// server is deleted (here, at the same virtual instant): every connection of a server that is no longer
+    /// available leaves the table now, with its conntrack entry, unless it still controls others; a template left
+    /// controlling none goes too. Returns how many left.
+    /// </summary>
+    public int FlushUnavailable(TimeSpan now)
+    {
+        Advance(now);
+        var flushed = 0;
+        foreach (var entry in _buckets.SelectMany(chain => chain).ToList())
+        {
+            if (entry.IsExpired || entry.Service is not { } service || service.IsAvailable(entry.Server) || entry.ControlledCount > 0)
+            {
+                continue;
+            }
+            var controller = entry.Controller;
+            if (Expire(entry, now))
+            {
+                flushed++;
+            }
+            if (controller is { ControlledCount: 0, IsExpired: false } && Expire(controller, now))
+            {
+                flushed++;
+            }
+        }
+        return flushed;
     }
 
     /// <summary>
@@ -327,6 +424,7 @@ public sealed class ConnectionTable
             clientToVirtual.Destination, clientToVirtual.DestinationPort, server, destinationPort, service, isTemplate: false)
         {
             Timeout = IpvsTimeouts.NewConnection,
+            TracksConntrack = Conntrack,
         };
         server.InactiveConnections++;
         Insert(connection, now);
@@ -481,6 +579,10 @@ public sealed class ConnectionTable
         {
             controller.ControlledCount--;
             connection.Controller = null;
+        }
+        if (connection.TracksConntrack)
+        {
+            ConntrackDropped?.Invoke(connection);
         }
         return true;
     }

@@ -67,6 +67,9 @@ public sealed class IpvsConnection
     /// <summary>A persistence template (IP_VS_CONN_F_TEMPLATE): not a flow, a client-to-server pin.</summary>
     public bool IsTemplate { get; }
 
+    /// <summary>IP_VS_CONN_F_NFCT: the connection has a conntrack entry, deleted when the connection expires.</summary>
+    public bool TracksConntrack { get; internal set; }
+
     public IpvsState State { get; internal set; }
 
     /// <summary>IP_VS_CONN_F_INACTIVE: counted in the server's InActConn rather than ActiveConn.</summary>

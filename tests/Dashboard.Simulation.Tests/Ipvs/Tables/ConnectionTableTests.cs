@@ -347,8 +347,11 @@ public class ConnectionTableTests
         Assert.Same(a.Connection!.Server, b.Connection!.Server);
     }
 
-    [Fact]
-    public void LookupIn_ServerRemovedWithExpireNodestConn_ExpiresEntryAndReportsIt()
+    /// <summary>ip_vs_in (ip_vs_core.c): the old flow's packet (its conntrack entry confirmed) is dropped, a new one's rescheduled.</summary>
+    [Theory]
+    [InlineData(true, ConnectionLookupOutcome.ExpiredAndDropped)]
+    [InlineData(false, ConnectionLookupOutcome.Rescheduled)]
+    public void LookupIn_ServerRemovedWithExpireNodestConn_ExpiresEntryAndReportsIt(bool conntrackConfirmed, ConnectionLookupOutcome outcome)
     {
         var (table, service, server) = Nat();
         table.ExpireNodestConn = true;
@@ -358,9 +361,10 @@ public class ConnectionTableTests
         Assert.Equal(1, server.ActiveConnections);
 
         service.RemoveServer(Backend, 8080);
-        var lookup = table.LookupIn(Request, At(1));
+        var lookup = table.LookupIn(Request, At(1), conntrackConfirmed: conntrackConfirmed);
 
-        Assert.Equal(ConnectionLookupOutcome.ExpiredNoDestination, lookup.Outcome);
+        Assert.Equal(outcome, lookup.Outcome);
+        Assert.Equal(ConnectionReuse.ServerGone, lookup.Why);
         Assert.Same(c, lookup.Connection);
         Assert.True(c.IsExpired);
         Assert.Equal(0, table.Count);
