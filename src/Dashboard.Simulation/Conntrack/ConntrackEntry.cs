@@ -44,6 +44,12 @@ public sealed class ConntrackEntry
     /// <summary>IPS_SRC_NAT: a NAT rule rewrote the original source (ctstate SNAT).</summary>
     public bool IsSourceNatted { get; internal set; }
 
+    /// <summary>IP_CT_TCP_FLAG_CLOSE_INIT in either direction: a FIN was seen, so the connection began to close.</summary>
+    internal bool CloseInitSeen { get; set; }
+
+    /// <summary>The direction (true: reply) of the last packet, and whether it was a RST (last_dir, last_index).</summary>
+    internal (bool IsReply, bool WasRst) LastPacket { get; set; }
+
     internal TupleNode OriginalNode { get; }
     internal TupleNode ReplyNode { get; }
 

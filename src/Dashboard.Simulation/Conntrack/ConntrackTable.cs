@@ -104,6 +104,8 @@ public sealed class ConntrackTable
         {
             case IpProtocol.Tcp:
                 var next = TcpStateMachine.Next(entry.TcpState, flags, isReply);
+                entry.CloseInitSeen |= (flags & (TcpFlags.Fin | TcpFlags.Rst)) == TcpFlags.Fin;
+                entry.LastPacket = (isReply, (flags & TcpFlags.Rst) != 0);
                 if (next == TcpStateMachine.Invalid)
                 {
                     return false;
@@ -139,6 +141,17 @@ public sealed class ConntrackTable
                 return true;
         }
     }
+
+    /// <summary>
+    /// nf_conntrack_tcp_packet (net/netfilter/nf_conntrack_proto_tcp.c): a SYN in the original direction that would move
+    /// an entry in TIME_WAIT or CLOSE back to SYN_SENT, once the connection was closed by a FIN (CLOSE_INIT) or aborted by
+    /// a RST from the same side, "attempts to reopen a closed/aborted connection": the kernel deletes the entry and
+    /// looks the packet up again (NF_REPEAT), so it starts a new connection, walks the nat table and gets a fresh DNAT.
+    /// </summary>
+    public static bool Reopens(ConntrackEntry entry, TcpFlags flags, bool isReply) =>
+        entry.Protocol == IpProtocol.Tcp && entry.TcpState is TcpConntrackState.TimeWait or TcpConntrackState.Close &&
+        TcpStateMachine.Next(entry.TcpState, flags, isReply) == TcpConntrackState.SynSent &&
+        (entry.CloseInitSeen || entry.LastPacket == (isReply, true));
 
     /// <summary>
     /// nf_nat_setup_info: a NAT rule's binding rewrites the reply tuple and sets IPS_DST_NAT or IPS_SRC_NAT, so

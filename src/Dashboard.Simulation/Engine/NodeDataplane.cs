@@ -205,6 +205,12 @@ public sealed partial class NodeDataplane
             var tuple = ConnectionTuple.Of(packet);
             var lookup = dataplane.Conntrack.Lookup(tuple, now);
             var conntrack = dataplane.Conntrack;
+            if (lookup.Entry is { } closed && ConntrackTable.Reopens(closed, packet.TcpFlags, lookup.IsReply))
+            {
+                Add(new ConntrackLookup(tuple, lookup.Bucket, lookup.ChainLength, "reopened", _cost.ConntrackLookupNs));
+                conntrack.Remove(closed);
+                lookup = conntrack.Lookup(tuple, now);
+            }
             if (lookup.Entry is { } entry)
             {
                 Add(new ConntrackLookup(tuple, lookup.Bucket, lookup.ChainLength,

@@ -104,7 +104,8 @@ public sealed class LanePath
                     }
                     break;
                 case ConntrackLookup c:
-                    ctHit |= c.Result != "miss";
+                    // A SYN that reopens a closed entry misses right after: only a lookup that keeps its entry skips nat.
+                    ctHit |= c.Result is not ("miss" or "reopened");
                     hops.Add(new WireHop(_index[Conntrack], "ct", c.Bucket, c.Result, 0, index));
                     break;
                 case ConntrackCreated c:
