@@ -15,11 +15,14 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
     public ConnectionTable Connections { get; } = connections;
     public Ipv4Address NodeAddress { get; } = nodeAddress;
 
-    /// <summary>Real servers kube-proxy set to weight 0 instead of deleting them, with when it did (graceful_termination.go).</summary>
-    private readonly List<(VirtualService Service, RealServer Server, TimeSpan Since)> _gracefulDeletes = [];
+    /// <summary>Real servers kube-proxy set to weight 0 instead of deleting them (graceful_termination.go's rsList).</summary>
+    private readonly List<(VirtualService Service, RealServer Server)> _gracefulDeletes = [];
 
     /// <summary>kube-proxy's rsCheckDeleteInterval: how often the graceful-termination loop retries its deletions.</summary>
     public static readonly TimeSpan GracefulDeleteCheckInterval = TimeSpan.FromMinutes(1);
+
+    /// <summary>The graceful-termination loop's last tick: it ticks every minute from kube-proxy's start (virtual time 0).</summary>
+    private TimeSpan _lastGracefulTick;
 
     /// <summary>
     /// kube-proxy's IPVS sync against the kernel's current state: virtual services no longer wanted are deleted with
@@ -94,7 +97,7 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
                 else
                 {
                     current.EditServer(server.Address, server.Port, weight: 0);
-                    _gracefulDeletes.Add((current, server, now));
+                    _gracefulDeletes.Add((current, server));
                     changes.Add($"{current}: real server {server} set to weight 0 (graceful termination: {server.ActiveConnections} active, {server.InactiveConnections} inactive connections continue)");
                 }
             }
@@ -116,29 +119,35 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
         }
     }
 
-    /// <summary>The graceful-termination loop: every minute, weight-0 real servers whose connections have all gone are deleted.</summary>
+    /// <summary>
+    /// The graceful-termination loop (graceful_termination.go: wait.Until(tryDeleteRs, rsCheckDeleteInterval)): on
+    /// every minute's tick since kube-proxy started, the weight-0 real servers whose connections have all gone are
+    /// deleted. A server drained at 0:45 goes at the 1:00 tick, not a minute after it was set to weight 0.
+    /// </summary>
     public void RetryGracefulDeletes(TimeSpan now, List<string>? changes = null)
     {
-        if (_gracefulDeletes.Count == 0)
+        for (var tick = _lastGracefulTick + GracefulDeleteCheckInterval; tick <= now; tick += GracefulDeleteCheckInterval)
         {
-            return;
-        }
-        Connections.Advance(now);
-        for (var i = _gracefulDeletes.Count - 1; i >= 0; i--)
-        {
-            var (service, server, since) = _gracefulDeletes[i];
-            if (now - since < GracefulDeleteCheckInterval)
+            _lastGracefulTick = tick;
+            if (_gracefulDeletes.Count == 0)
             {
-                continue;
+                // Nothing to retry: the next tick that matters is the last one before now.
+                _lastGracefulTick = TimeSpan.FromTicks(now.Ticks - (now.Ticks % GracefulDeleteCheckInterval.Ticks));
+                break;
             }
-            if (server.ActiveConnections + server.InactiveConnections == 0)
+            Connections.Advance(tick);
+            for (var i = _gracefulDeletes.Count - 1; i >= 0; i--)
             {
-                service.RemoveServer(server.Address, server.Port);
-                _gracefulDeletes.RemoveAt(i);
-                changes?.Add($"{service}: deleted real server {server} (graceful termination done: no connections left)");
+                var (service, server) = _gracefulDeletes[i];
+                if (server.ActiveConnections + server.InactiveConnections == 0)
+                {
+                    service.RemoveServer(server.Address, server.Port);
+                    _gracefulDeletes.RemoveAt(i);
+                    changes?.Add($"{service}: deleted real server {server} at kube-proxy's graceful-termination tick {tick.TotalSeconds:0} s (no connections left)");
+                }
             }
+            FlushUnavailable(tick, changes);
         }
-        FlushUnavailable(now, changes);
     }
 
     /// <summary>

@@ -293,6 +293,41 @@ public class IpvsTraceTests
         Assert.Matches($@"-> {gone.Replace(".", @"\.", StringComparison.Ordinal)}:80\s+Masq\s+0\s+1\s+0", result.Views!.IpvsadmLn!);
     }
 
+    /// <summary>
+    /// kube-proxy's graceful-termination manager retries on a ticker, every minute from its start (wait.Until with
+    /// rsCheckDeleteInterval): a server set to weight 0 at 30 s whose last connection ends (RST, IPVS CLOSE, 10 s)
+    /// by 41 s is deleted at the 60 s tick, not a minute after 30 s.
+    /// </summary>
+    [Fact]
+    public void GracefulTermination_DrainedServer_DeletedAtTheNextMinuteTick()
+    {
+        var first = Run(Lvs, null, Tcp("10.244.0.5", 40000, "10.96.0.80", 80)).Packets[0];
+        var (gone, _) = Split(first.Outcome.To!);
+        var remaining = gone == "10.244.0.11" ? "10.244.0.12" : "10.244.0.11";
+        TraceResult At(double seconds) => TraceRunner.Run(new TraceRequest
+        {
+            Mode = "ipvs",
+            Objects = Lvs,
+            Packets =
+            [
+                Tcp("10.244.0.5", 40000, "10.96.0.80", 80),
+                Tcp(gone, 80, "10.244.0.5", 40000, "SA", 0.001),
+                Tcp("10.244.0.5", 40000, "10.96.0.80", 80, "A", 0.002),
+                Tcp("10.244.0.5", 40000, "10.96.0.80", 80, "R", 31),
+                Tcp("10.244.0.6", 40000, "10.96.0.80", 80, "S", seconds),
+            ],
+            Updates = [new TraceUpdate { At = 30, Objects = LvsObjects(remaining) }],
+            Views = true,
+        });
+
+        var beforeTick = At(59);
+        var afterTick = At(61);
+
+        Assert.Contains($"{gone}:80", beforeTick.Views!.IpvsadmLn, StringComparison.Ordinal);
+        Assert.DoesNotContain($"{gone}:80", afterTick.Views!.IpvsadmLn, StringComparison.Ordinal);
+        Assert.Equal($"{remaining}:80", afterTick.Packets[4].Outcome.To);
+    }
+
     [Fact]
     public void EndpointRemoved_UdpRealServerDeletedAtOnce_NextQueryRescheduledAndAnswered_IptablesModeKeepsTcpButClearsUdp()
     {
