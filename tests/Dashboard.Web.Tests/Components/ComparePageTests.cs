@@ -181,7 +181,8 @@ public sealed class ComparePageTests : DashboardTestContext
         await page.InvokeAsync(() => page.FindComponent<PathPanes>().Instance.PacketClickedAsync(record.Id));
 
         page.WaitForAssertion(() => Assert.Contains("drawer-open", page.Find(".compare-tabs").ClassList), TimeSpan.FromSeconds(10));
-        Assert.Contains($"Packet {record.Id}", page.Find(".packet-inspector").TextContent, StringComparison.Ordinal);
+        page.WaitForAssertion(() => Assert.Contains($"Packet {record.Id}", page.Find(".packet-inspector").TextContent, StringComparison.Ordinal),
+            TimeSpan.FromSeconds(10));
         Assert.Equal("true", page.Find(".drawer-toggle").GetAttribute("aria-expanded"));
 
         page.Find(".drawer-toggle").Click();
@@ -367,7 +368,8 @@ public sealed class ComparePageTests : DashboardTestContext
         var note = page.Find(".compare-modelled").TextContent;
         Assert.Contains("kube-proxy v1.35", note, StringComparison.Ordinal);
         Assert.Contains("IPVS mode is deprecated from v1.35 (KEP-5495)", note, StringComparison.Ordinal);
-        Assert.Contains("a real node reorders it on every sync", note, StringComparison.Ordinal);
+        Assert.Contains("a real node reorders both on every sync", note, StringComparison.Ordinal);
+        Assert.Contains("Linux 6.1 (6.1.192)", note, StringComparison.Ordinal);
     }
 
     [Fact]
