@@ -24,4 +24,11 @@ public interface IIpvsScheduler
     SchedulerDecision? Schedule(IReadOnlyList<RealServer> servers, ConnectionTuple connection);
 
     void UpdateServers(IReadOnlyList<RealServer> servers);
+
+    /// <summary>
+    /// Whether the state after several changes depends on seeing each one (wrr's cw survives a dest_changed unless it
+    /// is 0 or above the new maximum), rather than only on the list it ends with (mh, sh and dh deal their slots
+    /// again; rr's position follows removals by itself).
+    /// </summary>
+    bool SeesEveryChange => false;
 }

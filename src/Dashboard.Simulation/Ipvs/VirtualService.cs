@@ -20,10 +20,10 @@ public sealed class VirtualService
     private readonly List<RealServer> _trash = [];
     private IIpvsScheduler _scheduler;
 
-    // The kernel tells the scheduler of every change as it happens (add_dest, upd_dest, del_dest). What a scheduler
-    // keeps is a function of the server list alone (rr's position and wrr's cycle restart, mh and sh deal their slots
-    // again), so one update before the next pick gives the same state; doing it per server made a sync of N servers
-    // cost N rebuilds (mh: N x 4,093 slots), and a service of 300 endpoints took tens of seconds to program.
+    // The kernel tells the scheduler of every change as it happens (add_dest, upd_dest, del_dest). What most schedulers
+    // keep is a function of the list they end with (mh, sh and dh deal their slots again), so one update before the
+    // next pick gives the same state; doing it per server made a sync of N servers cost N rebuilds (mh: N x 4,093
+    // slots), and a service of 300 endpoints took tens of seconds to program. wrr sees every change (SeesEveryChange).
     private bool _schedulerStale;
 
     public VirtualService(IpProtocol protocol, Ipv4Address address, ushort port, IIpvsScheduler scheduler)
@@ -151,7 +151,7 @@ public sealed class VirtualService
         _servers.Insert(0, server);
         _serverIndex.Add((address, port), server);
         server.Owner = this;
-        _schedulerStale = true;
+        Changed();
         return server;
     }
 
@@ -165,7 +165,7 @@ public sealed class VirtualService
         {
             server.Method = m;
         }
-        _schedulerStale = true;
+        Changed();
         return server;
     }
 
@@ -181,8 +181,20 @@ public sealed class VirtualService
         _serverIndex.Remove((address, port));
         server.Owner = null;
         _trash.Add(server);
-        _schedulerStale = true;
+        Changed();
         return true;
+    }
+
+    private void Changed()
+    {
+        if (_scheduler.SeesEveryChange)
+        {
+            _scheduler.UpdateServers(_servers);
+        }
+        else
+        {
+            _schedulerStale = true;
+        }
     }
 
     /// <summary>As ipvsadm names the service in -Ln: "TCP  10.96.0.10:80" or "FWM  1".</summary>

@@ -328,6 +328,34 @@ public class IpvsTraceTests
         Assert.Equal($"{remaining}:80", afterTick.Packets[4].Outcome.To);
     }
 
+    /// <summary>
+    /// vs/conntrack=1 gives every IPVS connection IP_VS_CONN_F_NFCT, so when one expires ip_vs_conn_expire deletes its
+    /// conntrack entry too (ip_vs_conn_drop_conntrack, ip_vs_nfct.c): an established TCP flow's entry, which conntrack
+    /// alone would keep for kube-proxy's 24 h, goes with the IPVS connection's 900 s.
+    /// </summary>
+    [Fact]
+    public void IpvsConnectionExpires_ItsConntrackEntryGoesWithIt()
+    {
+        var first = Run(Lvs, null, Tcp("10.244.0.5", 40000, "10.96.0.80", 80)).Packets[0];
+        var (server, _) = Split(first.Outcome.To!);
+        TraceResult After(double seconds) => TraceRunner.Run(new TraceRequest
+        {
+            Mode = "ipvs",
+            Objects = Lvs,
+            Packets =
+            [
+                Tcp("10.244.0.5", 40000, "10.96.0.80", 80),
+                Tcp(server, 80, "10.244.0.5", 40000, "SA", 0.001),
+                Tcp("10.244.0.5", 40000, "10.96.0.80", 80, "A", 0.002),
+                Udp("10.244.0.6", 5000, "10.96.0.99", 53, seconds),
+            ],
+            Views = true,
+        });
+
+        Assert.Contains("dport=80 ", After(899).Views!.ConntrackL, StringComparison.Ordinal);
+        Assert.DoesNotContain("dport=80 ", After(901).Views!.ConntrackL, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void EndpointRemoved_UdpRealServerDeletedAtOnce_NextQueryRescheduledAndAnswered_IptablesModeKeepsTcpButClearsUdp()
     {

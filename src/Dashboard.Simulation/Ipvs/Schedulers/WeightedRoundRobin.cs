@@ -23,6 +23,9 @@ public sealed class WeightedRoundRobin : IIpvsScheduler
 
     public string Name => "wrr";
 
+    /// <summary>ip_vs_wrr_dest_changed keeps cw across changes: three servers added one by one leave cw at 1, not at the maximum.</summary>
+    public bool SeesEveryChange => true;
+
     /// <summary>The weight a server must reach to be picked in the current pass (the kernel's cw).</summary>
     public int CurrentWeight => _currentWeight;
 

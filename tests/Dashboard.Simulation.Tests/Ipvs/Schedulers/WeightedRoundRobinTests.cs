@@ -1,4 +1,6 @@
+using Dashboard.Simulation.Ipvs;
 using Dashboard.Simulation.Ipvs.Schedulers;
+using Dashboard.Simulation.Packets;
 using static Dashboard.Simulation.Tests.Ipvs.Schedulers.SchedulerTestData;
 
 namespace Dashboard.Simulation.Tests.Ipvs.Schedulers;
@@ -23,6 +25,27 @@ public class WeightedRoundRobinTests
         Assert.Equal([4, 3, 2], [.. Enumerable.Range(1, 3).Select(server => cycle.Count(pick => pick == server))]);
         // The heaviest server leads each pass but never gets three connections in a row, even across cycles.
         Assert.DoesNotContain(Enumerable.Range(0, picks.Length - 2), i => picks[i] == 1 && picks[i + 1] == 1 && picks[i + 2] == 1);
+    }
+
+    /// <summary>
+    /// A service built as kube-proxy builds it, one real server per netlink call: A (4), then B (3), then C (2). Each
+    /// is linked at the list's head (__ip_vs_update_dest, ip_vs_ctl.c), so the list is C, B, A, and each add runs
+    /// ip_vs_wrr_dest_changed (ip_vs_wrr.c), which keeps cw unless it is 0 or above the new mw: the service starts with
+    /// cw 0 -> A's add sets it to mw = 4 - (4 - 1) = 1 (di is 4 with A alone), and B's and C's adds leave it at 1.
+    /// Worked through ip_vs_wrr_schedule from the head: cw 1 takes C, B, A; the wrap drops cw to 0, so mw 4: A; then
+    /// cw 3: B, A; cw 2: C, B, A; cw 1: C, B, A; and the 9-pick cycle A B A C B A C B A repeats from there.
+    /// </summary>
+    [Fact]
+    public void Schedule_ServersAddedOneByOne_TheKernelsListAndCurrentWeight()
+    {
+        var service = new VirtualService(IpProtocol.Tcp, ClusterIp, 80, new WeightedRoundRobin());
+        service.AddServer(Ipv4Address.Parse("10.244.1.1"), 8080, weight: 4);
+        service.AddServer(Ipv4Address.Parse("10.244.1.2"), 8080, weight: 3);
+        service.AddServer(Ipv4Address.Parse("10.244.1.3"), 8080, weight: 2);
+
+        var picks = Enumerable.Range(0, 12).Select(_ => (int)(service.Scheduler.Schedule(service.Servers, AnyConnection)!.Server.Address.Value & 0xFF));
+
+        Assert.Equal([3, 2, 1, 1, 2, 1, 3, 2, 1, 3, 2, 1], picks);
     }
 
     [Fact]
