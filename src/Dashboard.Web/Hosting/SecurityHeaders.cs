@@ -29,7 +29,6 @@ public static class SecurityHeaders
                 "base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
-            headers["Cross-Origin-Opener-Policy"] = "same-origin";
             return Task.CompletedTask;
         });
         return next(context);
