@@ -7,7 +7,7 @@ RUN apt-get update \
 WORKDIR /src
 
 # Restore first, from the project files only, so source edits do not invalidate the package layer.
-COPY Directory.Build.props Directory.Packages.props .editorconfig ./
+COPY global.json Directory.Build.props Directory.Packages.props .editorconfig ./
 COPY src/Dashboard.Simulation/Dashboard.Simulation.csproj src/Dashboard.Simulation/
 COPY src/Dashboard.Web/Dashboard.Web.csproj src/Dashboard.Web/
 RUN dotnet restore src/Dashboard.Web/Dashboard.Web.csproj

@@ -7,7 +7,7 @@ namespace Dashboard.Web.Rooms;
 /// </summary>
 /// <param name="Mode">The mode's key: iptables, ipvs.</param>
 /// <param name="Title">The pane's title, e.g. "IPVS (rr, NAT)".</param>
-/// <param name="Colour">The mode's colour (UI.md): iptables #E8A33D, IPVS #2A9D8F, nftables #7B61FF.</param>
+/// <param name="Colour">The mode's colour (docs/UI.md): iptables #E8A33D, IPVS #2A9D8F, nftables #7B61FF.</param>
 /// <param name="Stations">Every station, indexed by position: hops refer to stations by that index.</param>
 /// <param name="Rows">How many grid rows the layout uses (the same for every mode).</param>
 /// <param name="Columns">How many grid columns this layout uses.</param>

@@ -24,7 +24,7 @@ namespace Dashboard.Web.Rooms;
 /// </summary>
 public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
 {
-    /// <summary>Batches per second while playing (62.5 ms apart): within the 10-20 Hz PERFORMANCE.md asks for.</summary>
+    /// <summary>Batches per second while playing (62.5 ms apart): often enough for smooth motion, few enough to batch (docs/ARCHITECTURE.md, data flow).</summary>
     public static readonly TimeSpan BatchInterval = TimeSpan.FromMilliseconds(62.5);
 
     /// <summary>Snapshots (counters, chart points) every 4th batch: 4 a second.</summary>

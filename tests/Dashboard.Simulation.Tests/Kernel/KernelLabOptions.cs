@@ -21,7 +21,7 @@ public enum LabClient
 /// <summary>A backend the lab hosts: remote ones live in the world namespace, ones inside LocalPodCidr on this node.</summary>
 public sealed record LabEndpoint(string Address, int Port, EndpointBehavior Behavior);
 
-/// <summary>Addresses and timings of a kernel lab; the defaults are the topology of DOMAIN.md's worked example.</summary>
+/// <summary>Addresses and timings of a kernel lab; the defaults are the topology of the worked example's (docs/DOMAIN.md section 7).</summary>
 public sealed record KernelLabOptions
 {
     public string NodeAddress { get; init; } = "192.168.1.10";

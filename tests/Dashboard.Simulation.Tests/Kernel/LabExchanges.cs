@@ -6,7 +6,7 @@ namespace Dashboard.Simulation.Tests.Kernel;
 /// <summary>What the kernel traced for one packet crossing the node: the API-form entries and the monitor's own lines.</summary>
 public sealed record KernelPacketTrace(IReadOnlyList<KernelTraceEntry> Entries, IReadOnlyList<string> MonitorOutput)
 {
-    /// <summary>The entries one per line, aligned like DOMAIN.md's worked example, for readable assertion failures.</summary>
+    /// <summary>The entries one per line, aligned like the kernel's trace of the worked example (docs/DOMAIN.md section 7), for readable assertion failures.</summary>
     public override string ToString() =>
         string.Join('\n', Entries.Select(e => $"{e.Table,-7}{e.Chain,-18}{(e.Rule is { } rule ? $"rule {rule}" : "policy"),-8}{e.Verdict}"));
 }

@@ -4,7 +4,7 @@ using Xunit;
 namespace Dashboard.Simulation.Tests.Kernel;
 
 /// <summary>
-/// DOMAIN.md section 7's worked example, traced by the real kernel: the facts the harness must reproduce before
+/// docs/DOMAIN.md section 7's worked example, traced by the real kernel: the facts the harness must reproduce before
 /// it can judge the simulator. Expectations are written by hand because they are the kernel's documented behaviour.
 /// </summary>
 public sealed class WorkedExampleKernelTests

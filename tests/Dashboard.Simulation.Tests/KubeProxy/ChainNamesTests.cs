@@ -4,7 +4,7 @@ namespace Dashboard.Simulation.Tests.KubeProxy;
 
 public class ChainNamesTests
 {
-    // Golden vectors from kube-proxy's own proxier_test.go fixtures (DOMAIN.md section 2).
+    // Golden vectors from kube-proxy's own proxier_test.go fixtures (docs/DOMAIN.md section 2).
     [Theory]
     [InlineData("ns4/svc4:p80", "tcp", "KUBE-SVC-4SW47YFZTEDKD3PK")]
     [InlineData("ns1/svc1:p80", "tcp", "KUBE-SVC-XPGD46QRK7WJZT7O")]

@@ -5,7 +5,7 @@ using static Dashboard.Simulation.Tests.Netfilter.NetfilterTestKit;
 
 namespace Dashboard.Simulation.Tests.Netfilter;
 
-/// <summary>The node's form of kube-proxy's rules, as DOMAIN.md section 7 gives them (kernel facts, so hard-coded).</summary>
+/// <summary>The node's form of kube-proxy's rules, as docs/DOMAIN.md section 6 describes them (kernel facts, so hard-coded).</summary>
 public class IptablesSaveWriterTests
 {
     [Theory]

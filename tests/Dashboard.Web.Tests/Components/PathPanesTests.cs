@@ -41,7 +41,7 @@ public sealed class PathPanesTests : DashboardTestContext
 
         var options = System.Text.Json.JsonSerializer.SerializeToElement(Assert.Single(_module.Invocations["create"]).Arguments[2]);
         var labels = options.GetProperty("labels");
-        // UI.md's glossary; every station named in lower-case words has a translation (but the tools' own names: conntrack,
+        // docs/UI.md's glossary; every station named in lower-case words has a translation (but the tools' own names: conntrack,
         // ipset, the scheduler), and the kernel's upper-case names none.
         Assert.Equal("서비스 테이블 (Service Table)", labels.GetProperty("service table").GetString());
         Assert.Equal("연결 테이블 (Connection Table)", labels.GetProperty("connection table").GetString());

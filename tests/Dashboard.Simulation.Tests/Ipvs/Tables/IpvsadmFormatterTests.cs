@@ -61,7 +61,7 @@ public class IpvsadmFormatterTests
 
         var lines = IpvsadmFormatter.List(table).Split('\n');
 
-        // DOMAIN.md section 7, with the trailing padding of the last %-10u column put back.
+        // ipvsadm -Ln as docs/DOMAIN.md section 6 describes it, with the trailing padding of the last %-10u column put back.
         Assert.Equal("TCP  10.96.0.10:80 rr", lines[3]);
         Assert.Equal("  -> 10.244.1.2:8080              Masq    1      3          0" + new string(' ', 9), lines[4]);
     }
