@@ -188,9 +188,10 @@ public static class TraceRunner
         catch (InputException e)
         {
             // The objects are a string inside the JSON body: say where inside that string, and point at it.
+            // Messages that already begin with their line ("line 1: expected a Kubernetes object") keep it once.
             problems.AddRange(e.Problems.Select(p => p with
             {
-                Message = $"{name}{(p.Line is { } line ? $" line {line}" : string.Empty)}{(p.Pointer is { Length: > 0 } ptr ? $" at {ptr}" : string.Empty)}: {p.Message}",
+                Message = $"{name}{(p.Line is { } line && !p.Message.StartsWith($"line {line}:", StringComparison.Ordinal) ? $" line {line}" : string.Empty)}{(p.Pointer is { Length: > 0 } ptr ? $" at {ptr}" : string.Empty)}: {p.Message}",
                 Pointer = pointer,
             }));
             return null;
