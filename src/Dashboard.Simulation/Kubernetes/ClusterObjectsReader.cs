@@ -9,9 +9,6 @@ namespace Dashboard.Simulation.Kubernetes;
 /// <summary>Reads `kubectl get svc,endpointslices -A -o yaml|json` output: a List, a single object, or many YAML documents.</summary>
 public static class ClusterObjectsReader
 {
-    /// <summary>Documented limit: the largest cluster the simulator takes.</summary>
-    public const int MaxServices = InputLimits.MaxServices;
-
     /// <summary>
     /// Throws <see cref="InputException"/> naming each problem with its line (YAML) or JSON pointer (JSON). The text is
     /// read as a stream of parser events, and each object is converted as soon as it is complete, so the limits of

@@ -50,7 +50,7 @@ public static class ScenarioCatalog
     public static ClusterObjects GenerateObjects(int services, int endpointsPerService, bool mixed = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(services, 1);
-        ArgumentOutOfRangeException.ThrowIfGreaterThan(services, ClusterObjectsReader.MaxServices);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(services, InputLimits.MaxServices);
         ArgumentOutOfRangeException.ThrowIfLessThan(endpointsPerService, 0);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(endpointsPerService, MaxEndpointsPerService);
 

@@ -13,7 +13,7 @@ public sealed record RoomSettings
     public const double MinSpeed = 0.01;
     public const double MaxSpeed = 1000;
     public const int MinGeneratedServices = 10;
-    public const int MaxGeneratedServices = 50_000;
+    public const int MaxGeneratedServices = Simulation.Kubernetes.InputLimits.MaxServices;
 
     /// <summary>A built-in scenario's name; ignored when <see cref="GeneratedServices"/> or <see cref="PastedObjects"/> is set.</summary>
     public string Scenario { get; init; } = "small";

@@ -13,7 +13,7 @@ namespace Dashboard.Web.Services;
 public sealed class RulesPreviewService
 {
     public const string DefaultScenario = "small";
-    public const int MaxGeneratedServices = ClusterObjectsReader.MaxServices;
+    public const int MaxGeneratedServices = InputLimits.MaxServices;
     /// <summary>A 50,000-service preview holds about 200 MB of text; a few are plenty for a class switching back and forth.</summary>
     private const int CacheSize = 3;
 

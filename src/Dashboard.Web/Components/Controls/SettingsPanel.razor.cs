@@ -21,7 +21,7 @@ namespace Dashboard.Web.Components.Controls;
 public partial class SettingsPanel
 {
     /// <summary>The size slider's stops: a log scale, so 10 and 50,000 are both one drag away.</summary>
-    public static readonly int[] SizeSteps = [10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000];
+    public static readonly int[] SizeSteps = [10, 20, 50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_000, Simulation.Kubernetes.InputLimits.MaxServices];
 
     /// <summary>New connections per second, also on a log scale.</summary>
     public static readonly double[] RateSteps = [0.1, 0.2, 0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000];
