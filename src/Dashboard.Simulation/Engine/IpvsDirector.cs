@@ -34,6 +34,7 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
     public IReadOnlyList<string> Sync(ServiceTable desired, TimeSpan now)
     {
         var changes = new List<string>();
+        var deleted = false;
         RetryGracefulDeletes(now, changes);
         foreach (var service in Services.Services.ToList())
         {
@@ -41,7 +42,7 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
             {
                 foreach (var server in service.Servers.ToList())
                 {
-                    service.RemoveServer(server.Address, server.Port);
+                    deleted |= service.RemoveServer(server.Address, server.Port);
                 }
                 _gracefulDeletes.RemoveAll(g => g.Service == service);
                 Services.Remove(service);
@@ -91,7 +92,7 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
                 }
                 if (current.Protocol != IpProtocol.Tcp || server.ActiveConnections + server.InactiveConnections == 0)
                 {
-                    current.RemoveServer(server.Address, server.Port);
+                    deleted |= current.RemoveServer(server.Address, server.Port);
                     changes.Add($"{current}: deleted real server {server} ({(current.Protocol != IpProtocol.Tcp ? "UDP: no graceful termination" : "no connections")})");
                 }
                 else
@@ -102,7 +103,10 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
                 }
             }
         }
-        FlushUnavailable(now, changes);
+        if (deleted)
+        {
+            FlushUnavailable(now, changes);
+        }
         return changes;
     }
 
@@ -136,17 +140,21 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
                 break;
             }
             Connections.Advance(tick);
+            var deleted = false;
             for (var i = _gracefulDeletes.Count - 1; i >= 0; i--)
             {
                 var (service, server) = _gracefulDeletes[i];
                 if (server.ActiveConnections + server.InactiveConnections == 0)
                 {
-                    service.RemoveServer(server.Address, server.Port);
+                    deleted |= service.RemoveServer(server.Address, server.Port);
                     _gracefulDeletes.RemoveAt(i);
                     changes?.Add($"{service}: deleted real server {server} at kube-proxy's graceful-termination tick {tick.TotalSeconds:0} s (no connections left)");
                 }
             }
-            FlushUnavailable(tick, changes);
+            if (deleted)
+            {
+                FlushUnavailable(tick, changes);
+            }
         }
     }
 

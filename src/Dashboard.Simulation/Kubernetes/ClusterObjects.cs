@@ -12,7 +12,10 @@ public sealed record ClusterObjects(IReadOnlyList<V1Service> Services, IReadOnly
     /// What building the node's rules costs, in the units <see cref="InputLimits"/> counts: one per service and one per
     /// endpoint port (each becomes a KUBE-SEP chain or an IPVS real server).
     /// </summary>
-    public long Work => Services.Count + EndpointSlices.Sum(s => (long)(s.Endpoints?.Count ?? 0) * Math.Max(1, s.Ports?.Count ?? 0));
+    public long Work => Services.Count + EndpointSlices.Sum(EndpointPortsOf);
+
+    /// <summary>A slice's endpoints times its ports (at least one): the KUBE-SEP chains, or IPVS real servers, it makes.</summary>
+    public static long EndpointPortsOf(V1EndpointSlice slice) => (long)(slice.Endpoints?.Count ?? 0) * Math.Max(1, slice.Ports?.Count ?? 0);
 }
 
 /// <summary>The two encodings `kubectl get -o` prints.</summary>

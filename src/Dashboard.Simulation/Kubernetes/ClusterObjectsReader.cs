@@ -128,7 +128,7 @@ public static class ClusterObjectsReader
                     if (Convert<V1EndpointSlice>(obj, location, into.Problems) is { } slice)
                     {
                         into.Slices.Add((slice, location));
-                        var pairs = (long)(slice.Endpoints?.Count ?? 0) * Math.Max(1, slice.Ports?.Count ?? 0);
+                        var pairs = ClusterObjects.EndpointPortsOf(slice);
                         into.EndpointPorts += pairs;
                         _endpointPorts += pairs;
                         if (_endpointPorts > InputLimits.MaxEndpointPorts)

@@ -82,7 +82,7 @@ internal static class JsonObjectText
         return JsonValue.Create(Encoding.UTF8.GetString(reader.ValueSpan));
     }
 
-    internal static string FirstSentence(string message)
+    private static string FirstSentence(string message)
     {
         var end = message.IndexOf(" Path:", StringComparison.Ordinal);
         var first = end > 0 ? message[..end] : message;

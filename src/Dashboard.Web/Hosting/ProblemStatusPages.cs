@@ -32,7 +32,7 @@ public static class ProblemStatusPages
             var status = context.Response.StatusCode;
             var (title, message) = status switch
             {
-                StatusCodes.Status404NotFound => ("Not found", $"There is nothing at {context.Request.Path}; the API's endpoints are listed in README."),
+                StatusCodes.Status404NotFound => NotFound(context),
                 StatusCodes.Status405MethodNotAllowed => ("Method not allowed", $"{context.Request.Method} is not accepted at {context.Request.Path}."),
                 _ => ("Request failed", $"The request ended with status {status}."),
             };
@@ -40,6 +40,9 @@ public static class ProblemStatusPages
         });
         return app;
     }
+
+    private static (string Title, string Message) NotFound(HttpContext context) =>
+        ("Not found", $"There is nothing at {context.Request.Path}; the API's endpoints are listed in README.");
 
     /// <summary>
     /// Answers every other request under /api: 405 with Allow where the path is an endpoint of other methods, else
@@ -58,8 +61,8 @@ public static class ProblemStatusPages
                 .ToList();
             if (methods.Count == 0)
             {
-                return ApiProblems.ForStatus(StatusCodes.Status404NotFound, "Not found",
-                    $"There is nothing at {context.Request.Path}; the API's endpoints are listed in README.");
+                var (title, message) = NotFound(context);
+                return ApiProblems.ForStatus(StatusCodes.Status404NotFound, title, message);
             }
             context.Response.Headers.Allow = string.Join(", ", methods);
             return ApiProblems.ForStatus(StatusCodes.Status405MethodNotAllowed, "Method not allowed",
