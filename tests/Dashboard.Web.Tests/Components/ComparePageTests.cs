@@ -175,7 +175,9 @@ public sealed class ComparePageTests : DashboardTestContext
         Room.Push(Snapshot());
         var record = PacketRecords.FirstSyn();
         Room.Packets[record.Id] = record;
-        page.WaitForAssertion(() => Assert.NotNull(page.FindComponent<PathPanes>()), TimeSpan.FromSeconds(10));
+        // The panes show the pushed snapshot: a click before that would select a packet of the generation the
+        // snapshot then replaces, and the page rightly drops it.
+        page.WaitForAssertion(() => Assert.Equal(2, page.FindAll("section.pane").Count), TimeSpan.FromSeconds(10));
         Assert.DoesNotContain("drawer-open", page.Find(".compare-tabs").ClassList);
 
         await page.InvokeAsync(() => page.FindComponent<PathPanes>().Instance.PacketClickedAsync(record.Id));
