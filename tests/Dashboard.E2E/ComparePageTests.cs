@@ -146,6 +146,53 @@ public sealed class ComparePageTests(AppFixture app) : PageTest(app)
         await Assertions.Expect(panel).ToBeHiddenAsync();
     }
 
+    [Theory]
+    [InlineData("en")]
+    [InlineData("ko")]
+    public async Task Phone_NavLinksClearTheSwitches_PanesStartInTheFirstHalf_CounterLabelsWhole(string culture)
+    {
+        await Page.SetViewportSizeAsync(390, 844);
+        await Page.GotoAsync($"/culture/set?culture={culture}&redirectUri=%2F%3Ffwd%3Ddr");
+        await Assertions.Expect(Page.Locator("[data-interactive=true]")).ToHaveCountAsync(1);
+        await Assertions.Expect(Page.Locator("section.pane")).ToHaveCountAsync(2);
+        // DR leaves services out of the traffic: their warnings fold into one line instead of pushing the panes down.
+        await Assertions.Expect(Page.Locator(".room-warnings summary")).ToBeVisibleAsync();
+
+        var bar = await Page.EvaluateAsync<double[]>("""
+            () => {
+                const nav = document.querySelector('.app-nav');
+                const links = [...nav.querySelectorAll('a')].map(a => a.getBoundingClientRect());
+                const language = document.querySelector('.language-switch').getBoundingClientRect();
+                return [Math.max(...links.map(l => l.right)), language.left, nav.scrollWidth - nav.clientWidth,
+                        Math.min(...links.map(l => l.width))];
+            }
+            """);
+        Assert.True(bar[0] <= bar[1], $"the last page link ends at {bar[0]} px, under the language switch at {bar[1]} px");
+        Assert.Equal(0, bar[2]);
+        Assert.True(bar[3] > 30, $"a page link is {bar[3]} px wide");
+
+        var paneTop = await Page.EvaluateAsync<double>("() => document.querySelector('section.pane').getBoundingClientRect().top");
+        Assert.True(paneTop < 844 / 2, $"the first pane starts {paneTop} px down an 844 px screen");
+
+        var cut = await Page.EvaluateAsync<string[]>(
+            "() => [...document.querySelectorAll('.pane-counters dt')].filter(dt => dt.scrollWidth > dt.clientWidth).map(dt => dt.textContent)");
+        Assert.Empty(cut);
+    }
+
+    [Fact]
+    public async Task Escape_ClosesTheShortcutsHelp()
+    {
+        await OpenAsync("/");
+        // The run controls are enabled once page.js has registered the shortcuts.
+        await Assertions.Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Play", Exact = true })).ToBeEnabledAsync();
+        await Page.Keyboard.PressAsync("Shift+?");
+        await Assertions.Expect(Page.Locator(".shortcuts-help")).ToBeVisibleAsync();
+
+        await Page.Keyboard.PressAsync("Escape");
+
+        await Assertions.Expect(Page.Locator(".shortcuts-help")).ToHaveCountAsync(0);
+    }
+
     [Fact]
     public async Task SwitchToKorean_TranslatesThePageAndKeepsChainNames()
     {
@@ -208,6 +255,13 @@ public sealed class ComparePageTests(AppFixture app) : PageTest(app)
 
         await Page.WaitForFunctionAsync("() => getComputedStyle(document.documentElement).fontSize === '22px'");
         await Page.WaitForFunctionAsync("() => location.search.includes('projector=1')");
+        // Not only MudBlazor's rem-sized text: the app bar's links, the tabs and the status line grow too.
+        var small = await Page.EvaluateAsync<string[]>("""
+            () => ['.app-nav a', '.mud-tab', '.run-status span']
+                .map(s => [s, parseFloat(getComputedStyle(document.querySelector(s)).fontSize)])
+                .filter(([, size]) => size < 20).map(([s, size]) => `${s}: ${size}px`)
+            """);
+        Assert.Empty(small);
         await Page.GetByRole(AriaRole.Button, new() { Name = "Play", Exact = true }).ClickAsync();
         await Page.WaitForFunctionAsync("() => globalThis.dashboardAnimation.stats().drawn >= 5");
         await ScreenshotAsync("compare-projector.png");

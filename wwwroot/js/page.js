@@ -4,7 +4,7 @@
 const shortcutTargets = new Set(["INPUT", "TEXTAREA", "SELECT"]);
 const buttons = "button, a, [role=button], [role=tab]";
 
-// Space, the arrow key and "?" call back into the page, except while the user types in a field.
+// Space, the arrow key, "?" and Escape call back into the page, except while the user types in a field.
 export function registerShortcuts(dotnet) {
     // The button the pointer last pressed: focused by a click, it does not keep Space (see below).
     let clicked = null;
@@ -39,6 +39,10 @@ export function registerShortcuts(dotnet) {
             key = event.shiftKey ? "shift+right" : "right";
         } else if (event.key === "?") {
             key = "help";
+        } else if (event.key === "Escape") {
+            // Closes the help and the legend; the default stays, so an open menu or popover closes too.
+            dotnet.invokeMethodAsync("OnShortcut", "escape");
+            return;
         }
         if (key === null) {
             return;

@@ -264,6 +264,21 @@ public sealed class ComparePageTests : DashboardTestContext
     }
 
     [Fact]
+    public void Shortcut_Escape_ClosesTheHelpAndTheLegend()
+    {
+        var page = RenderAt("/");
+        page.InvokeAsync(() => page.Instance.OnShortcut("help"));
+        page.FindAll("button").Single(b => b.TextContent.Contains("Legend", StringComparison.Ordinal)).Click();
+        page.WaitForAssertion(() => Assert.Single(page.FindAll(".shortcuts-help")));
+        Assert.Single(page.FindComponents<PathLegend>());
+
+        page.InvokeAsync(() => page.Instance.OnShortcut("escape"));
+
+        page.WaitForAssertion(() => Assert.Empty(page.FindAll(".shortcuts-help")));
+        Assert.Empty(page.FindComponents<PathLegend>());
+    }
+
+    [Fact]
     public void SeedChange_RestartsTheRoomOnce_AfterTheControlsAreStill()
     {
         var page = RenderAt("/");

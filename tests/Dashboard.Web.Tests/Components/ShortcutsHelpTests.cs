@@ -12,8 +12,8 @@ public sealed class ShortcutsHelpTests : DashboardTestContext
         var help = Render<ShortcutsHelp>(p => p.Add(h => h.OnClose, () => closed++));
 
         var keys = help.FindAll(".shortcut-list dt").Select(dt => dt.TextContent.Trim()).ToList();
-        Assert.Equal(["Space", "→", "Shift + →", "?"], keys);
-        Assert.Equal(4, help.FindAll(".shortcut-list dd").Count(dd => dd.TextContent.Trim().Length > 0));
+        Assert.Equal(["Space", "→", "Shift + →", "?", "Esc"], keys);
+        Assert.Equal(5, help.FindAll(".shortcut-list dd").Count(dd => dd.TextContent.Trim().Length > 0));
 
         help.Find("button[aria-label=Close]").Click();
 

@@ -395,7 +395,7 @@ public partial class Compare : IAsyncDisposable
         }
     }
 
-    /// <summary>Keyboard shortcuts from page.js: space plays or pauses, the right arrow steps a hop (with Shift, a packet), ? opens help.</summary>
+    /// <summary>Keyboard shortcuts from page.js: space plays or pauses, the right arrow steps a hop (with Shift, a packet), ? opens help, Escape closes it and the legend.</summary>
     [JSInvokable]
     public Task OnShortcut(string key) => InvokeAsync(() =>
     {
@@ -412,6 +412,10 @@ public partial class Compare : IAsyncDisposable
                 break;
             case "help":
                 _helpOpen = !_helpOpen;
+                break;
+            case "escape":
+                _helpOpen = false;
+                _legendOpen = false;
                 break;
         }
         StateHasChanged();
