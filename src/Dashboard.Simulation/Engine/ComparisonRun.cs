@@ -6,12 +6,16 @@ using Dashboard.Simulation.Traffic;
 
 namespace Dashboard.Simulation.Engine;
 
-/// <summary>Which dataplane a pane runs and, in IPVS mode, the scheduler, the forwarding method and the connection table's size.</summary>
+/// <summary>
+/// Which dataplane a pane runs and, in IPVS mode, the scheduler, the forwarding method, the connection table's size
+/// and the real servers' weights (null: kube-proxy's, all 1; see <see cref="RealServerWeights"/>).
+/// </summary>
 public sealed record LaneOptions(
     string Mode,
     string Scheduler = "rr",
     ForwardingMethod Forwarding = ForwardingMethod.Masquerade,
-    int ConnTabBits = ConnectionTable.DefaultTableBits)
+    int ConnTabBits = ConnectionTable.DefaultTableBits,
+    IReadOnlyList<int>? Weights = null)
 {
     /// <summary>Every mode the engine can run, in the order panes show them.</summary>
     public static IReadOnlyList<string> Modes { get; } = ["iptables", "ipvs"];

@@ -41,7 +41,7 @@ public sealed class DataplaneLane
             case "iptables":
                 return new DataplaneLane(options, NodeDataplane.ForIptablesNode(objects, node, seed), null);
             case "ipvs":
-                var ipvs = NodeIpvs.Build(objects, node, options.Scheduler, options.Forwarding);
+                var ipvs = NodeIpvs.Build(objects, node, options.Scheduler, options.Forwarding, options.Weights);
                 return new DataplaneLane(options, NodeDataplane.ForIpvsNode(ipvs, node, seed, options.ConnTabBits), ipvs);
             default:
                 throw new ArgumentException($"mode \"{options.Mode}\" is not one of {string.Join(", ", LaneOptions.Modes)}", nameof(options));

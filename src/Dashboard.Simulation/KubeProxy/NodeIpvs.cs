@@ -89,7 +89,8 @@ public sealed class NodeIpvs
     /// ipvs.scheduler (empty means rr, as in kube-proxy). kube-proxy always forwards by masquerading;
     /// <paramref name="method"/> lets the simulator show LVS's other methods (direct routing, tunnelling) on the same services.
     /// </summary>
-    public static NodeIpvs Build(ClusterObjects objects, NodeSettings node, string scheduler = "rr", ForwardingMethod method = ForwardingMethod.Masquerade)
+    public static NodeIpvs Build(ClusterObjects objects, NodeSettings node, string scheduler = "rr", ForwardingMethod method = ForwardingMethod.Masquerade,
+        IReadOnlyList<int>? weights = null)
     {
         ArgumentNullException.ThrowIfNull(objects);
         ArgumentNullException.ThrowIfNull(node);
@@ -102,10 +103,15 @@ public sealed class NodeIpvs
         // Checked before anything is built, so an unknown name fails even without services, with the catalog's message.
         _ = SchedulerCatalog.Create(scheduler, flags);
 
-        return new NodeIpvs(IpvsSync.Compute(objects, node), node, scheduler, flags, method);
+        if (weights is not null && RealServerWeights.Problem(weights) is { } problem)
+        {
+            throw new ArgumentException("weights: " + problem, nameof(weights));
+        }
+
+        return new NodeIpvs(IpvsSync.Compute(objects, node), node, scheduler, flags, method, weights);
     }
 
-    private NodeIpvs(IpvsSync sync, NodeSettings node, string scheduler, HashingFlags flags, ForwardingMethod method)
+    private NodeIpvs(IpvsSync sync, NodeSettings node, string scheduler, HashingFlags flags, ForwardingMethod method, IReadOnlyList<int>? weights)
     {
         SyncRestoreInput = IpvsProxier.WriteRestoreInput(sync, node);
         Ruleset = IptablesRestoreParser.Parse(BuiltinJumps);
@@ -135,9 +141,11 @@ public sealed class NodeIpvs
                 service.SetPersistence(seconds);
             }
             // kube-proxy adds real servers in Go set order (random); endpoint order keeps the simulation reproducible.
+            // Their weight is kube-proxy's 1 unless the user asked for weights (RealServerWeights).
+            var index = 0;
             foreach (var endpoint in plan.RealServers)
             {
-                service.AddServer(endpoint.Ip, endpoint.Port, weight: 1, method);
+                service.AddServer(endpoint.Ip, endpoint.Port, RealServerWeights.Of(weights, index++), method);
             }
             Services.Add(service);
             servicePortOf.Add(service, plan.Port);

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Globalization;
 using Dashboard.Simulation.Engine;
+using Dashboard.Simulation.Ipvs;
 using Dashboard.Simulation.Traffic;
 using Dashboard.Web.Rooms;
 using Microsoft.AspNetCore.WebUtilities;
@@ -8,7 +9,7 @@ using Microsoft.AspNetCore.WebUtilities;
 namespace Dashboard.Web.Model;
 
 /// <summary>
-/// The compare page's view in its URL: scenario, size, modes, traffic, IPVS options, seed, speed, projector mode, the
+/// The compare page's view in its URL: scenario, size, modes, traffic, IPVS options (weights too), seed, speed, projector mode, the
 /// selected packet and the open tab, so a link reproduces what its sender saw (and switching language, which reloads
 /// the page, comes back to it). Only what differs from the defaults is written. Pasted YAML is too big for a URL: a link
 /// to a pasted cluster opens the built-in scenario and says so.
@@ -116,6 +117,17 @@ public static class CompareQuery
                 problems.Add($"fwd \"{forwarding}\" is not one of {string.Join(", ", IpvsDirector.MethodNames)}");
             }
         }
+        if (Get("weights") is { } realServerWeights)
+        {
+            if (RealServerWeights.TryParse(realServerWeights, out var list, out var problem))
+            {
+                settings = settings with { Weights = list };
+            }
+            else
+            {
+                problems.Add($"weights \"{realServerWeights}\": {problem}");
+            }
+        }
         settings = settings with
         {
             Seed = (long)Number(Get("seed"), "seed", defaults.Seed, 0, int.MaxValue, problems),
@@ -187,6 +199,10 @@ public static class CompareQuery
         if (s.Forwarding != d.Forwarding)
         {
             Add("fwd", s.Forwarding);
+        }
+        if (s.Weights is { Count: > 0 } w)
+        {
+            Add("weights", RealServerWeights.Format(w));
         }
         if (s.Seed != d.Seed)
         {

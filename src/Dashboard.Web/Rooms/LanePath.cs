@@ -49,7 +49,7 @@ public sealed class LanePath
         if (lane.Dataplane.Ipvs is { } ipvs)
         {
             var method = IpvsDirector.MethodName(lane.Options.Forwarding).ToUpperInvariant();
-            return new LanePath(new PathLayout("ipvs", $"IPVS ({lane.Options.Scheduler}, {method})", ModeColours["ipvs"],
+            return new LanePath(new PathLayout("ipvs", $"IPVS ({lane.Options.Scheduler}, {method}{(lane.Options.Weights is { } w ? ", weights " + RealServerWeights.Format(w) : "")})", ModeColours["ipvs"],
             [
                 new(Client, ClientsLabel, "client", 0, 1),
                 new("PREROUTING", "PREROUTING", "hook", 1, 1),

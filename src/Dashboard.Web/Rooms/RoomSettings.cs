@@ -6,7 +6,8 @@ namespace Dashboard.Web.Rooms;
 /// <summary>
 /// Everything that decides what a room simulates, as the compare page's controls and its URL hold it: the cluster
 /// (a built-in scenario, a generated one of N services, or pasted YAML), the modes, the traffic, IPVS's scheduler and
-/// forwarding method, the seed and the speed of virtual time. The same settings give the same packets.
+/// forwarding method (and, to teach the weighted schedulers, real-server weights), the seed and the speed of virtual
+/// time. The same settings give the same packets.
 /// </summary>
 public sealed record RoomSettings
 {
@@ -34,6 +35,9 @@ public sealed record RoomSettings
     /// <summary>nat, dr or tun (kube-proxy itself only uses nat).</summary>
     public string Forwarding { get; init; } = "nat";
 
+    /// <summary>IPVS real-server weights dealt to each service's servers (see RealServerWeights); null: kube-proxy's, all 1.</summary>
+    public IReadOnlyList<int>? Weights { get; init; }
+
     public long Seed { get; init; } = 1;
 
     /// <summary>Virtual seconds per real second, from slow motion (0.01) to 1000x.</summary>
@@ -47,7 +51,8 @@ public sealed record RoomSettings
     public bool Equals(RoomSettings? other) =>
         other is not null && Scenario == other.Scenario && GeneratedServices == other.GeneratedServices &&
         PastedObjects == other.PastedObjects && Modes.SequenceEqual(other.Modes) && Traffic == other.Traffic &&
-        Scheduler == other.Scheduler && Forwarding == other.Forwarding && Seed == other.Seed && Speed.Equals(other.Speed);
+        Scheduler == other.Scheduler && Forwarding == other.Forwarding &&
+        (Weights ?? []).SequenceEqual(other.Weights ?? []) && Seed == other.Seed && Speed.Equals(other.Speed);
 
     public override int GetHashCode() => HashCode.Combine(Scenario, GeneratedServices, PastedObjects?.Length, Traffic, Scheduler, Forwarding, Seed, Speed);
 }

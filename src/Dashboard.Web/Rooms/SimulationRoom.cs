@@ -213,6 +213,10 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
         {
             problems.Add($"forwarding \"{settings.Forwarding}\" is not one of {string.Join(", ", IpvsDirector.MethodNames)}");
         }
+        if (settings.Weights is not null && RealServerWeights.Problem(settings.Weights) is { } weights)
+        {
+            problems.Add("weights: " + weights);
+        }
         if (!IsValidSpeed(settings.Speed))
         {
             problems.Add($"speed {settings.Speed} is outside {RoomSettings.MinSpeed}-{RoomSettings.MaxSpeed}");
@@ -231,7 +235,7 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
             : settings.GeneratedServices > 0
                 ? ScenarioCatalog.GenerateObjects(settings.GeneratedServices, GeneratedEndpointsPerService, mixed: true)
                 : ScenarioCatalog.Load(settings.Scenario);
-        var lanes = settings.Modes.Select(m => new LaneOptions(m, settings.Scheduler, method)).ToList();
+        var lanes = settings.Modes.Select(m => new LaneOptions(m, settings.Scheduler, method, Weights: settings.Weights)).ToList();
         return (objects, lanes);
     }
 

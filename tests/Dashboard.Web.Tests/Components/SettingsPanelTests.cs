@@ -76,6 +76,23 @@ public sealed class SettingsPanelTests : DashboardTestContext
     }
 
     [Fact]
+    public void Weights_TypedForIpvs_ChangeTheSettings_ABadListIsRefusedAndSaysWhy_EmptyGoesBackToKubeProxys()
+    {
+        var panel = RenderPanel(RoomSettings.Default with { Scheduler = "wrr" });
+
+        panel.Find(".field-weights input").Change("3, 1");
+        Assert.Equal([3, 1], Assert.Single(_changes).Weights);
+
+        panel.Find(".field-weights input").Change("3,heavy");
+        Assert.Single(_changes);
+        Assert.Contains("weight \"heavy\" is not a whole number from 0 to 65535", panel.Find(".field-weights").TextContent, StringComparison.Ordinal);
+
+        panel.Find(".field-weights input").Change("");
+        Assert.Null(_changes[^1].Weights);
+        Assert.DoesNotContain("heavy", panel.Find(".field-weights").TextContent, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Paste_ObjectsOverTheLimit_AreRefusedWithTheLimitNamed()
     {
         var panel = RenderPanel(RoomSettings.Default with { PastedObjects = "x" });

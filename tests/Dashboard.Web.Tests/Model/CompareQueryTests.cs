@@ -32,6 +32,7 @@ public sealed class CompareQueryTests
             },
             Scheduler = "mh",
             Forwarding = "tun",
+            Weights = [3, 1, 0],
             Seed = 42,
             Speed = 0.05,
         };
@@ -69,6 +70,7 @@ public sealed class CompareQueryTests
     [InlineData("?packet=0", "packet \"0\" must be a number from 1 to 20000")]
     [InlineData("?packet=x", "packet \"x\" must be a number")]
     [InlineData("?tab=logs", "tab \"logs\" is not one of inspector, rules, tables, charts")]
+    [InlineData("?weights=3,heavy", "weights \"3,heavy\": weight \"heavy\" is not a whole number from 0 to 65535")]
     public void Parse_BadValue_NamesItAndKeepsTheDefault(string query, string expected)
     {
         var problems = new List<string>();

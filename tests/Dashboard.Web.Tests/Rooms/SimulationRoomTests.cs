@@ -81,6 +81,7 @@ public sealed class SimulationRoomTests : IAsyncLifetime
         { "alias bomb", "expands to more than" },
         { "deep nesting", "nest deeper than 64 levels" },
         { "bad traffic", "requests per connection 0" },
+        { "weights", "weights: each weight must be from 0 to 65535" },
     };
 
     private static RoomSettings Invalid(string problem) => problem switch
@@ -102,6 +103,7 @@ public sealed class SimulationRoomTests : IAsyncLifetime
         // Before the reader refused nesting while it read, 40,000 '[' overflowed the stack and ended the process.
         "deep nesting" => RoomSettings.Default with { PastedObjects = new string('[', 40_000) + new string(']', 40_000) },
         "bad traffic" => RoomSettings.Default with { Traffic = RoomSettings.Default.Traffic with { RequestsPerConnection = 0 } },
+        "weights" => RoomSettings.Default with { Weights = [70_000] },
         _ => throw new ArgumentOutOfRangeException(nameof(problem)),
     };
 
@@ -306,6 +308,21 @@ public sealed class SimulationRoomTests : IAsyncLifetime
         Assert.Contains(ipvs[1].Lines, l => l.Text.StartsWith("TCP  10.96.0.20:80 rr", StringComparison.Ordinal));
         Assert.Contains(ipvs[2].Lines, l => l.Text == "Name: KUBE-CLUSTER-IP");
         Assert.Empty(_room.Tools(2));
+    }
+
+    [Fact]
+    public async Task ApplyAsync_Weights_TheIpvsPaneNamesThemAndIpvsadmShowsThem()
+    {
+        await _room.ApplyAsync(RoomSettings.Default with { Scheduler = "wrr", Weights = [3, 1] });
+
+        Assert.Equal("IPVS (wrr, NAT, weights 3,1)", _room.Snapshot.Layouts[1].Title);
+        // ipvsadm -Ln's columns: -> RemoteAddress:Port Forward Weight ActiveConn InActConn.
+        var realServers = _room.Tools(1).Single(t => t.Tool == "ipvsadm -Ln").Lines
+            .Select(l => l.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length == 6 && f[0] == "->" && f[2] == "Masq").Select(f => f[3]).ToList();
+        Assert.Contains("3", realServers);
+        Assert.Contains("1", realServers);
+        Assert.DoesNotContain(realServers, w => w is not ("3" or "1"));
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Dashboard.Simulation.Engine;
+using Dashboard.Simulation.Ipvs;
 using Dashboard.Simulation.Ipvs.Schedulers;
 using Dashboard.Simulation.Scenarios;
 using Dashboard.Simulation.Traffic;
@@ -15,7 +16,7 @@ namespace Dashboard.Web.Components.Controls;
 
 /// <summary>
 /// What the room simulates: the cluster (built-in, generated from 10 to 50,000 services, or pasted), the modes, the
-/// traffic, IPVS's scheduler and forwarding method, and the seed. Every change is reported as a whole new
+/// traffic, IPVS's scheduler, forwarding method and real-server weights, and the seed. Every change is reported as a whole new
 /// <see cref="RoomSettings"/>; the page decides when to restart.
 /// </summary>
 public partial class SettingsPanel
@@ -31,6 +32,8 @@ public partial class SettingsPanel
     /// <summary>The last client weight was refused: with all three at zero the panes would get no traffic.</summary>
     private bool _clientsRefused;
     private bool _pasting;
+    /// <summary>Why the weights last typed were refused; the room keeps the weights it runs with.</summary>
+    private string? _weightsProblem;
 
     [Parameter, EditorRequired]
     public required RoomSettings Settings { get; set; }
@@ -127,6 +130,24 @@ public partial class SettingsPanel
         // All three at zero would leave the panes with no traffic at all: the last non-zero weight stays, and says so.
         _clientsRefused = traffic.Problems().Count > 0;
         return _clientsRefused ? Task.CompletedTask : Change(Settings with { Traffic = traffic });
+    }
+
+    private string WeightsText => Settings.Weights is { } weights ? RealServerWeights.Format(weights) : "";
+
+    /// <summary>Empty goes back to kube-proxy's weights (all 1).</summary>
+    private Task OnWeightsChanged(string? text)
+    {
+        _weightsProblem = null;
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return Change(Settings with { Weights = null });
+        }
+        if (!RealServerWeights.TryParse(text, out var weights, out var problem))
+        {
+            _weightsProblem = problem;
+            return Task.CompletedTask;
+        }
+        return Change(Settings with { Weights = weights });
     }
 
     private Task UsePasted()
