@@ -1,4 +1,9 @@
 using Bunit;
+using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.Ipvs;
+using Dashboard.Simulation.Ipvs.Schedulers;
+using Dashboard.Simulation.Listings;
+using Dashboard.Simulation.Packets;
 using Dashboard.Web.Components.Controls;
 using Dashboard.Web.Rooms;
 using static Dashboard.Web.Tests.Components.LaneFixtures;
@@ -12,7 +17,7 @@ public sealed class LiveTablesViewTests : DashboardTestContext
     private const string ConntrackLine2 =
         "udp      17 28 src=10.0.0.6 dst=10.96.0.10 sport=5353 dport=53 src=10.244.2.3 dst=10.0.0.6 sport=53 dport=5353 mark=0 use=1";
     private const string IpvsLine =
-        "TCP 14:57  ESTABLISHED 10.0.0.5:40001      10.96.0.20:80      10.244.1.2:8080";
+        "TCP 14:57  ESTABLISHED 10.0.0.5:40001     10.96.0.20:80      10.244.1.2:8080";
 
     private readonly CountingRoom _room = new();
 
@@ -21,9 +26,21 @@ public sealed class LiveTablesViewTests : DashboardTestContext
     private static LiveTables IptablesTables(int total = 2, IReadOnlyList<BucketHeat>? heat = null) =>
         new(1, [ConntrackLine1, ConntrackLine2], total, null, 0, heat ?? [new BucketHeat("conntrack", 4096, new int[256], 0, 0)]);
 
+    /// <summary>One established connection, 3 s into its 900 s: `ipvsadm -Lnc` prints <see cref="IpvsLine"/> for it.</summary>
+    private static ToolListing IpvsConnections()
+    {
+        var service = new VirtualService(IpProtocol.Tcp, Ipv4Address.Parse("10.96.0.20"), 80, new RoundRobin());
+        var server = service.AddServer(Ipv4Address.Parse("10.244.1.2"), 8080);
+        var table = new ConnectionTable();
+        var connection = table.Create(service, server, new ConnectionTuple(IpProtocol.Tcp, Ipv4Address.Parse("10.0.0.5"), 40001, service.Address, 80), TimeSpan.Zero);
+        table.Process(connection, IpvsDirection.Input, TcpFlags.Syn, 60, TimeSpan.Zero);
+        table.Process(connection, IpvsDirection.Output, TcpFlags.Syn | TcpFlags.Ack, 60, TimeSpan.Zero);
+        table.Process(connection, IpvsDirection.Input, TcpFlags.Ack, 52, TimeSpan.Zero);
+        return IpvsadmFormatter.ConnectionsListing(table, TimeSpan.FromSeconds(3));
+    }
+
     private static LiveTables IpvsTables() =>
-        new(1, [ConntrackLine1], 1,
-            ["IPVS connection entries", "pro expire state       source             virtual            destination", IpvsLine], 1,
+        new(1, [ConntrackLine1], 1, IpvsConnections(), 1,
             [new BucketHeat("conntrack", 4096, new int[256], 0, 0), new BucketHeat("IPVS service table", 256, new int[256], 1, 1), new BucketHeat("IPVS connection table", 4096, new int[256], 1, 1)]);
 
     private IRenderedComponent<LiveTablesView> RenderView(RoomSnapshot snapshot) =>
