@@ -87,6 +87,16 @@ public static class IptablesSaveWriter
         return output.ToString();
     }
 
+    /// <summary>A rule's target as iptables-save prints it after -j (or -g): "DNAT --to-destination 10.244.1.2:8080".</summary>
+    public static string FormatTarget(Target target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var output = new StringBuilder();
+        target.Save(output);
+        // Every target saves itself as " -j " or " -g ", then its name and options.
+        return output.ToString(4, output.Length - 4);
+    }
+
     /// <summary>
     /// Appends "-A CHAIN", then the IP header tests in the fixed order -s -d -i -o -p (each with a leading "!" when
     /// negated, addresses always with their prefix length), then the matches in the order they were loaded
