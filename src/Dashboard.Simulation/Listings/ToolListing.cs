@@ -30,7 +30,7 @@ public enum LineKind : byte
     /// <summary>The empty line `ipset list` leaves between sets.</summary>
     Separator,
 
-    /// <summary>A connection in `ipvsadm -Lnc`.</summary>
+    /// <summary>A connection in `conntrack -L` or `ipvsadm -Lnc`.</summary>
     Connection,
 }
 

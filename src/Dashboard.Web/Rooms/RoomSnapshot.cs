@@ -75,7 +75,7 @@ public sealed record ToolText(string Tool, ToolListing Listing);
 /// <param name="SelectedIpvs">The selected packet's `ipvsadm -Lnc` line, likewise.</param>
 public sealed record LiveTables(
     double VirtualTimeS,
-    IReadOnlyList<string> Conntrack,
+    ToolListing Conntrack,
     int ConntrackTotal,
     ToolListing? IpvsConnections,
     int IpvsConnectionsTotal,

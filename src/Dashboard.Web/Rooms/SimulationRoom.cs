@@ -428,7 +428,7 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
                 : null;
             return new LiveTables(
                 now.TotalSeconds,
-                [.. conntrack.Entries().Take(LiveTables.MaxLines).Select(e => e.ToConntrackLine(now))],
+                conntrack.Listing(now, LiveTables.MaxLines),
                 conntrack.Count,
                 ipvsLines,
                 ipvsTotal,

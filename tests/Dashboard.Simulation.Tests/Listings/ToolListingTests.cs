@@ -166,4 +166,23 @@ public class ToolListingTests
         Assert.Equal("10.96.0.13,udp:53", listing.Lines[21].Text);
         Assert.Null(listing.LineOf(new SetMemberAnchor("E-IPPORT", IpSetEntry.ForIpPort(Ip("10.96.0.13"), IpProtocol.Udp, 53))));
     }
+
+    [Fact]
+    public void ConntrackList_Listing_OneConnectionLineAnEntryAsConntrackPrintsIt()
+    {
+        var table = new ConntrackTable(ConntrackSettings.KubeProxyNode(), seed: 1);
+        foreach (var port in (ushort[])[41234, 41235])
+        {
+            var entry = table.CreateUnconfirmed(new ConnectionTuple(IpProtocol.Tcp, Ip("10.244.0.5"), port, Ip("10.96.0.10"), 80), TimeSpan.Zero);
+            table.Track(entry, TcpFlags.Syn, isReply: false, TimeSpan.Zero);
+            table.Confirm(entry);
+        }
+
+        var listing = table.Listing(TimeSpan.Zero);
+
+        // A SYN_SENT entry has 120 s: conntrack -L shows 119 right away.
+        Assert.Equal([LineKind.Connection, LineKind.Connection], listing.Lines.Select(l => l.Kind));
+        Assert.All(listing.Lines, l => Assert.StartsWith("tcp      6 119 SYN_SENT src=10.244.0.5 dst=10.96.0.10 sport=4123", l.Text, StringComparison.Ordinal));
+        Assert.Single(table.Listing(TimeSpan.Zero, maxEntries: 1).Lines);
+    }
 }

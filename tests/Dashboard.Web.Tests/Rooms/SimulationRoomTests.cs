@@ -320,10 +320,10 @@ public sealed class SimulationRoomTests : IAsyncLifetime
         var ipvs = _room.Tables(1)!;
 
         Assert.True(iptables.ConntrackTotal > 0);
-        Assert.Equal(iptables.ConntrackTotal, iptables.Conntrack.Count);
-        Assert.All(iptables.Conntrack, l => Assert.Matches(@"^(tcp|udp) +\d+ ", l));
+        Assert.Equal(iptables.ConntrackTotal, iptables.Conntrack.Lines.Count);
+        Assert.All(iptables.Conntrack.Lines, l => Assert.Matches(@"^(tcp|udp) +\d+ ", l.Text));
         Assert.Null(iptables.IpvsConnections);
-        Assert.Equal(ipvs.ConntrackTotal, ipvs.Conntrack.Count);
+        Assert.Equal(ipvs.ConntrackTotal, ipvs.Conntrack.Lines.Count);
         Assert.True(ipvs.IpvsConnectionsTotal > 0);
         Assert.Contains(ipvs.IpvsConnections!.Lines, l => l.Text.StartsWith("TCP ", StringComparison.Ordinal) || l.Text.StartsWith("UDP ", StringComparison.Ordinal));
         // conntrack hashes every connection twice, by its original and its reply tuple.

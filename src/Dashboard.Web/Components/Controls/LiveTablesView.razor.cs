@@ -46,7 +46,7 @@ public partial class LiveTablesView
 
     private TableFocus? Focus { get; set; }
 
-    private ICollection<string> ConntrackLines { get; set; } = [];
+    private ICollection<ListingLine> ConntrackLines { get; set; } = [];
 
     private ICollection<ListingLine>? IpvsLines { get; set; }
 
@@ -94,8 +94,8 @@ public partial class LiveTablesView
         _changed = true;
         Focus = TableFocus.Of(Selected, Lane);
         Tables = Snapshot.Lanes.Count == 0 ? null : Room.Tables(Lane, Focus);
-        // Virtualize wants an ICollection; the room's lists usually are one already.
-        ConntrackLines = Tables?.Conntrack as ICollection<string> ?? [.. Tables?.Conntrack ?? []];
+        // Virtualize wants an ICollection; the writers' lines are an array, so this copies nothing.
+        ConntrackLines = Tables?.Conntrack.Lines is { } conntrack ? conntrack as ICollection<ListingLine> ?? [.. conntrack] : [];
         IpvsLines = Tables?.IpvsConnections?.Lines is { } ipvs ? ipvs as ICollection<ListingLine> ?? [.. ipvs] : null;
         IpvsEntriesShown = IpvsLines?.Count(line => line.Kind == LineKind.Connection) ?? 0;
     }
