@@ -1,3 +1,4 @@
+using Dashboard.Simulation.Listings;
 using Dashboard.Simulation.Packets;
 
 namespace Dashboard.Simulation.Conntrack;
@@ -251,11 +252,20 @@ public sealed class ConntrackTable
         }
     }
 
-    /// <summary>The table as `conntrack -L` prints it at virtual time <paramref name="now"/>.</summary>
-    public IReadOnlyList<string> List(TimeSpan now)
+    /// <summary>
+    /// The table as `conntrack -L` prints it at virtual time <paramref name="now"/>: one entry a line and no heading (the
+    /// tool's summary goes to stderr); the first <paramref name="maxEntries"/> entries only, for a view that shows no more.
+    /// </summary>
+    public ToolListing Listing(TimeSpan now, int maxEntries = int.MaxValue)
     {
         Expire(now);
-        return Entries().Select(e => e.ToConntrackLine(now)).ToList();
+        var listing = ListingBuilder.ForListing();
+        foreach (var entry in Entries().Take(maxEntries))
+        {
+            listing.Line.Append(entry.ToConntrackLine(now));
+            listing.EndLine(LineKind.Connection);
+        }
+        return listing.ToListing();
     }
 
     /// <summary>How many tuples each bucket holds (two per entry), for a heat map.</summary>

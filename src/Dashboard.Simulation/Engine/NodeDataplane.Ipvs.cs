@@ -1,4 +1,3 @@
-using System.Globalization;
 using Dashboard.Simulation.Conntrack;
 using Dashboard.Simulation.Ipvs;
 using Dashboard.Simulation.Netfilter;
@@ -93,8 +92,7 @@ public sealed partial class NodeDataplane
         private IpvsConnection? Schedule(IpvsDirector ipvs, ConnectionTuple tuple, out bool taken)
         {
             var service = ipvs.Services.Lookup(packet.Protocol, packet.Destination, packet.DestinationPort);
-            var name = string.Create(CultureInfo.InvariantCulture,
-                $"{IpvsadmFormatter.ProtocolName(packet.Protocol)} {packet.Destination}:{packet.DestinationPort}");
+            var name = IpvsadmFormatter.ServiceName(packet.Protocol, packet.Destination, packet.DestinationPort);
             Add(new IpvsServiceLookup(name, service.Found, service.Bucket, service.ChainLength, _cost.IpvsServiceLookupNs));
             Step.Service = new IpvsServiceView(service.Found, service.Found ? name : null, service.Bucket, service.ChainLength);
             if (service.Service is not { } virtualService)

@@ -529,6 +529,7 @@ public sealed partial class NodeDataplane
                 }
             }
             Add(new RuleMatched(tableName, rule.Chain.Name, rule.Position, dataplane.TextOf(rule), verdict, _cost.RuleMatchNs));
+            result.MatchedRules.Add(rule);
         }
 
         private void FlushScan(string tableName, Chain chain, ref int scanStart, int end)

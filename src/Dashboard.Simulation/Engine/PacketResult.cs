@@ -17,6 +17,12 @@ public sealed class PacketResult
 {
     public List<TraversalEvent> Events { get; } = [];
     public List<KernelTraceEntry> Trace { get; } = [];
+
+    /// <summary>
+    /// The rules behind the <see cref="RuleMatched"/> events, in the same order: a view asks a rule for its target
+    /// instead of reading it back out of the event's text.
+    /// </summary>
+    public List<Rule> MatchedRules { get; } = [];
     public int RulesEvaluated { get; set; }
     public CtState CtState { get; set; }
     public TcpConntrackState? TcpState { get; set; }

@@ -158,7 +158,7 @@ public static class TraceRunner
 
     private static NodeViews Views(NodeDataplane dataplane, TimeSpan now)
     {
-        var conntrack = string.Concat(dataplane.Conntrack.List(now).Select(line => line + "\n"));
+        var conntrack = dataplane.Conntrack.Listing(now).Text;
         if (dataplane.Ipvs is not { } ipvs)
         {
             return new NodeViews(conntrack, null, null, null, null, null);

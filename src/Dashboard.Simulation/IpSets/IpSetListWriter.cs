@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Dashboard.Simulation.Listings;
 
 namespace Dashboard.Simulation.IpSets;
 
@@ -13,40 +14,61 @@ public static class IpSetListWriter
     public static string Write(IpSetCollection sets, bool terse = false)
     {
         var output = new StringBuilder();
+        Write(ListingBuilder.ForText(output), sets, terse);
+        return output.ToString();
+    }
+
+    /// <summary>The same text as lines, with the line of each set's members.</summary>
+    public static ToolListing Listing(IpSetCollection sets)
+    {
+        var listing = ListingBuilder.ForListing();
+        Write(listing, sets, terse: false);
+        return listing.ToListing();
+    }
+
+    private static void Write(ListingBuilder listing, IpSetCollection sets, bool terse)
+    {
         var first = true;
         foreach (var set in sets.Sets)
         {
             if (!first)
             {
-                output.Append('\n');
+                listing.EndLine(LineKind.Separator);
             }
             first = false;
-            Write(set, output, terse);
+            Write(listing, set, terse);
         }
-        return output.ToString();
     }
 
     /// <summary>One set; <paramref name="terse"/> leaves out the members, as `ipset list -t`.</summary>
-    public static void Write(IpSet set, StringBuilder output, bool terse = false)
+    private static void Write(ListingBuilder listing, IpSet set, bool terse)
     {
-        output.Append("Name: ").Append(set.Name).Append('\n');
-        output.Append("Type: ").Append(set.Type.ToName()).Append('\n');
-        output.Append("Revision: ").Append(set.Type.Revision().ToString(CultureInfo.InvariantCulture)).Append('\n');
+        var output = listing.Line;
+        output.Append("Name: ").Append(set.Name);
+        listing.EndLine(LineKind.Heading);
+        output.Append("Type: ").Append(set.Type.ToName());
+        listing.EndLine(LineKind.Heading);
+        output.Append("Revision: ").Append(set.Type.Revision().ToString(CultureInfo.InvariantCulture));
+        listing.EndLine(LineKind.Heading);
         output.Append("Header: ");
         IpSetSaveWriter.AppendHeader(set, output);
-        output.Append('\n');
-        output.Append("Size in memory: ").Append(set.MemorySize.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        output.Append("References: ").Append(set.References.ToString(CultureInfo.InvariantCulture)).Append('\n');
-        output.Append("Number of entries: ").Append(set.Count.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        listing.EndLine(LineKind.Heading);
+        output.Append("Size in memory: ").Append(set.MemorySize.ToString(CultureInfo.InvariantCulture));
+        listing.EndLine(LineKind.Heading);
+        output.Append("References: ").Append(set.References.ToString(CultureInfo.InvariantCulture));
+        listing.EndLine(LineKind.Heading);
+        output.Append("Number of entries: ").Append(set.Count.ToString(CultureInfo.InvariantCulture));
+        listing.EndLine(LineKind.Heading);
         if (terse)
         {
             return;
         }
-        output.Append("Members:\n");
+        output.Append("Members:");
+        listing.EndLine(LineKind.Heading);
         foreach (var member in set.Members)
         {
             IpSetSaveWriter.AppendMember(set.Type, member, output);
-            output.Append('\n');
+            listing.EndLine(LineKind.Member, new SetMemberAnchor(set.Name, member.Entry));
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Dashboard.Simulation.Ipvs.Schedulers;
+using Dashboard.Simulation.Listings;
 using Dashboard.Simulation.Packets;
 
 namespace Dashboard.Simulation.Ipvs;
@@ -50,13 +51,32 @@ public static class IpvsadmFormatter
     /// </summary>
     public static string List(ServiceTable services, int connectionTableSize = 1 << ConnectionTable.DefaultTableBits, bool sorted = true)
     {
-        ArgumentNullException.ThrowIfNull(services);
         var text = new StringBuilder();
+        List(ListingBuilder.ForText(text), services, connectionTableSize, sorted);
+        return text.ToString();
+    }
+
+    /// <summary>`ipvsadm -Ln` as lines, with the line of each virtual service and of each real server under it.</summary>
+    public static ToolListing ListListing(ServiceTable services, int connectionTableSize = 1 << ConnectionTable.DefaultTableBits, bool sorted = true)
+    {
+        var listing = ListingBuilder.ForListing();
+        List(listing, services, connectionTableSize, sorted);
+        return listing.ToListing();
+    }
+
+    private static void List(ListingBuilder listing, ServiceTable services, int connectionTableSize, bool sorted)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var text = listing.Line;
         AppendVersion(text, connectionTableSize);
-        text.Append("Prot LocalAddress:Port Scheduler Flags\n");
-        text.Append("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn\n");
+        listing.EndLine(LineKind.Heading);
+        text.Append("Prot LocalAddress:Port Scheduler Flags");
+        listing.EndLine(LineKind.Heading);
+        text.Append("  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn");
+        listing.EndLine(LineKind.Heading);
         foreach (var service in sorted ? SortedServices(services) : services.InKernelOrder())
         {
+            var name = ServiceName(service);
             text.Append(service.ToString()).Append(' ').Append(service.Scheduler.Name);
             if (SchedulerFlags(service) is { } flags)
             {
@@ -75,26 +95,41 @@ public static class IpvsadmFormatter
                     text.Append(" ops");
                 }
             }
-            text.Append('\n');
+            listing.EndLine(LineKind.VirtualService, new VirtualServiceAnchor(name));
             foreach (var server in sorted ? SortedServers(service) : service.Servers)
             {
                 // "  -> %-28s %-7s %-6d %-10u %-10u\n"
-                text.Append("  -> ").Append(Left(server.ToString(), 28)).Append(' ')
+                var address = server.ToString();
+                text.Append("  -> ").Append(Left(address, 28)).Append(' ')
                     .Append(Left(ForwardName(server.Method), 7)).Append(' ')
                     .Append(Left(Invariant($"{server.Weight}"), 6)).Append(' ')
                     .Append(Left(Invariant($"{server.ActiveConnections}"), 10)).Append(' ')
-                    .Append(Left(Invariant($"{server.InactiveConnections}"), 10)).Append('\n');
+                    .Append(Left(Invariant($"{server.InactiveConnections}"), 10));
+                listing.EndLine(LineKind.RealServer, new RealServerAnchor(name, address));
             }
         }
-        return text.ToString();
     }
+
+    /// <summary>
+    /// How the engine names a virtual service in its events and anchors: "TCP 10.96.0.10:80" (one space, where ipvsadm's
+    /// column leaves two), or "FWM 1".
+    /// </summary>
+    public static string ServiceName(VirtualService service)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        return service.IsFirewallMark ? Invariant($"FWM {service.FirewallMark}") : ServiceName(service.Protocol, service.Address, service.Port);
+    }
+
+    /// <summary>The name of the service a packet to this protocol, address and port looks up.</summary>
+    public static string ServiceName(IpProtocol protocol, Ipv4Address address, ushort port) =>
+        Invariant($"{ProtocolName(protocol)} {address}:{port}");
 
     /// <summary>`ipvsadm -Ln --stats`: totals per service and per real server, large numbers shortened with K/M/G/T.</summary>
     public static string ListStats(ServiceTable services, int connectionTableSize = 1 << ConnectionTable.DefaultTableBits)
     {
         ArgumentNullException.ThrowIfNull(services);
         var text = new StringBuilder();
-        AppendVersion(text, connectionTableSize);
+        AppendVersion(text, connectionTableSize).Append('\n');
         // "%-33s %8s %8s %8s %8s %8s\n  -> RemoteAddress:Port\n"
         text.Append(Left("Prot LocalAddress:Port", 33))
             .Append(' ').Append(Right("Conns", 8))
@@ -125,19 +160,35 @@ public static class IpvsadmFormatter
     /// </summary>
     public static string ListConnections(ConnectionTable table, TimeSpan now, int maxEntries = int.MaxValue)
     {
+        var text = new StringBuilder();
+        ListConnections(ListingBuilder.ForText(text), table, now, maxEntries);
+        return text.ToString();
+    }
+
+    /// <summary>`ipvsadm -Lnc` as lines, its two headings told apart from the connections.</summary>
+    public static ToolListing ConnectionsListing(ConnectionTable table, TimeSpan now, int maxEntries = int.MaxValue)
+    {
+        var listing = ListingBuilder.ForListing();
+        ListConnections(listing, table, now, maxEntries);
+        return listing.ToListing();
+    }
+
+    private static void ListConnections(ListingBuilder listing, ConnectionTable table, TimeSpan now, int maxEntries)
+    {
         ArgumentNullException.ThrowIfNull(table);
         table.Advance(now);
-        var text = new StringBuilder();
-        text.Append("IPVS connection entries\n");
+        var text = listing.Line;
+        text.Append("IPVS connection entries");
+        listing.EndLine(LineKind.Heading);
         // "pro expire %-11s %-18s %-18s %s\n"
         text.Append("pro expire ").Append(Left("state", 11)).Append(' ').Append(Left("source", 18)).Append(' ')
-            .Append(Left("virtual", 18)).Append(' ').Append("destination").Append('\n');
+            .Append(Left("virtual", 18)).Append(' ').Append("destination");
+        listing.EndLine(LineKind.Heading);
         foreach (var entry in table.Entries.Take(maxEntries))
         {
             AppendConnection(text, entry, now);
-            text.Append('\n');
+            listing.EndLine(LineKind.Connection);
         }
-        return text.ToString();
     }
 
     /// <summary>One entry as `ipvsadm -Lnc` prints it (no newline).</summary>
@@ -316,8 +367,8 @@ public static class IpvsadmFormatter
         };
     }
 
-    private static void AppendVersion(StringBuilder text, int connectionTableSize) =>
-        text.Append(Invariant($"IP Virtual Server version {KernelIpvsVersion} (size={connectionTableSize})\n"));
+    private static StringBuilder AppendVersion(StringBuilder text, int connectionTableSize) =>
+        text.Append(Invariant($"IP Virtual Server version {KernelIpvsVersion} (size={connectionTableSize})"));
 
     private static void AppendLargeNumbers(StringBuilder text, params ReadOnlySpan<long> values)
     {

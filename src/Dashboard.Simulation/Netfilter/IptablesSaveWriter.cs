@@ -1,4 +1,5 @@
 using System.Text;
+using Dashboard.Simulation.Listings;
 
 namespace Dashboard.Simulation.Netfilter;
 
@@ -28,8 +29,16 @@ public static class IptablesSaveWriter
     public static string Write(Ruleset ruleset)
     {
         var output = new StringBuilder();
-        Write(ruleset, output);
+        Write(ruleset, ListingBuilder.ForText(output));
         return output.ToString();
+    }
+
+    /// <summary>The same text as lines, with where each chain's rules are: a rule's line is found, not searched for.</summary>
+    public static ToolListing Listing(Ruleset ruleset)
+    {
+        var listing = ListingBuilder.ForListing();
+        Write(ruleset, listing);
+        return listing.ToListing();
     }
 
     /// <summary>
@@ -37,17 +46,20 @@ public static class IptablesSaveWriter
     /// (ordinal, as strcmp), each with [0:0] counters; then the rules chain by chain in that same order; then COMMIT.
     /// A table without chains does not exist in the kernel and is not printed.
     /// </summary>
-    public static void Write(Ruleset ruleset, StringBuilder output)
+    private static void Write(Ruleset ruleset, ListingBuilder listing)
     {
+        var output = listing.Line;
         foreach (var table in OrderedTables(ruleset))
         {
             var chains = OrderedChains(table);
-            output.Append('*').Append(table.Name).Append('\n');
+            output.Append('*').Append(table.Name);
+            listing.EndLine(LineKind.Table);
             foreach (var (name, chain, builtin) in chains)
             {
                 output.Append(':').Append(name).Append(' ');
                 output.Append(builtin ? PolicyName(chain?.Policy ?? Verdict.Accept) : "-");
-                output.Append(" [0:0]\n");
+                output.Append(" [0:0]");
+                listing.EndLine(LineKind.Chain);
             }
             foreach (var (_, chain, _) in chains)
             {
@@ -55,13 +67,15 @@ public static class IptablesSaveWriter
                 {
                     continue;
                 }
+                listing.BeginChainRules(table.Name, chain.Name, chain.Rules.Count);
                 foreach (var rule in chain.Rules)
                 {
                     WriteRule(rule, output);
-                    output.Append('\n');
+                    listing.EndLine(LineKind.Rule);
                 }
             }
-            output.Append("COMMIT\n");
+            output.Append("COMMIT");
+            listing.EndLine(LineKind.Commit);
         }
     }
 
@@ -71,6 +85,16 @@ public static class IptablesSaveWriter
         var output = new StringBuilder();
         WriteRule(rule, output);
         return output.ToString();
+    }
+
+    /// <summary>A rule's target as iptables-save prints it after -j (or -g): "DNAT --to-destination 10.244.1.2:8080".</summary>
+    public static string FormatTarget(Target target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        var output = new StringBuilder();
+        target.Save(output);
+        // Every target saves itself as " -j " or " -g ", then its name and options.
+        return output.ToString(4, output.Length - 4);
     }
 
     /// <summary>

@@ -1,11 +1,12 @@
+using Dashboard.Simulation.Listings;
+
 namespace Dashboard.Web.Model;
 
 /// <summary>
-/// A place in a lane's tool output that the rules view should scroll to and light: an iptables rule (table, chain and
-/// its 1-based number, as TRACE numbers it), or a line of another tool found by its text (an ipvsadm virtual service, an
-/// ipset member under its set's Name: line).
+/// A place in a lane's tool output that the rules view should scroll to and light: what the tool shows there (an
+/// iptables rule, an ipvsadm virtual service or real server, an ipset member), found by the writer's anchors.
 /// </summary>
-public sealed record RuleTarget(int Lane, string Tool, string? Table = null, string? Chain = null, int Rule = 0, string? Text = null)
+public sealed record RuleTarget(int Lane, string Tool, ListingAnchor Anchor)
 {
     public const string IptablesSave = "iptables-save";
     public const string IpvsadmList = "ipvsadm -Ln";

@@ -1,3 +1,5 @@
+using Dashboard.Simulation.Listings;
+
 namespace Dashboard.Web.Model;
 
 /// <summary>Which cluster to show: a built-in scenario by name, or a generated one of the given size.</summary>
@@ -14,12 +16,9 @@ public sealed record ServiceRow(string Namespace, string Name, string Type, stri
     public string QualifiedName => $"{Namespace}/{Name}";
 }
 
-/// <summary>One line of iptables-save output with its 1-based number, for the virtualised listing.</summary>
-public readonly record struct RuleLine(int Number, string Text);
-
-/// <summary>A scenario's services and the iptables-save text kube-proxy would install for it.</summary>
+/// <summary>A scenario's services and the iptables-save listing of the rules kube-proxy would install for it.</summary>
 public sealed record RulesPreview(
     IReadOnlyList<ServiceRow> Services,
-    RuleLine[] RuleLines,
+    ToolListing Rules,
     IReadOnlyList<string> Warnings,
     int ReadyEndpoints);

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.Ipvs;
+using Dashboard.Simulation.KubeProxy;
+using Dashboard.Simulation.Netfilter;
 using Dashboard.Simulation.Packets;
 
 namespace Dashboard.Web.Rooms;
@@ -92,6 +94,7 @@ public sealed class LanePath
         var here = _index[reply ? Endpoint : Client];
         var hook = here;
         var ctHit = false;
+        var matched = 0;
         for (var index = 0; index < result.Events.Count; index++)
         {
             switch (result.Events[index])
@@ -123,7 +126,9 @@ public sealed class LanePath
                     break;
                 case RuleMatched m:
                     here = ChainStation(m.Table, m.Chain, hook, here);
-                    hops.Add(new WireHop(here, "match", m.Rule, Target(m.Text, m.Verdict), 0, index));
+                    // The rule's target as iptables-save prints it ("DNAT --to-destination 10.244.1.2:8080"), else TRACE's verdict.
+                    var target = result.MatchedRules[matched++].Target is { } t ? IptablesSaveWriter.FormatTarget(t) : m.Verdict;
+                    hops.Add(new WireHop(here, "match", m.Rule, target, 0, index));
                     break;
                 case ChainPolicy p:
                     hops.Add(new WireHop(hook, "policy", 0, $"{p.Table} {p.Chain} policy {p.Policy}", 0, index));
@@ -195,24 +200,13 @@ public sealed class LanePath
         {
             return station;
         }
-        if (chain.StartsWith("KUBE-SVC-", StringComparison.Ordinal) || chain.StartsWith("KUBE-SVL-", StringComparison.Ordinal) ||
-            chain.StartsWith("KUBE-EXT-", StringComparison.Ordinal) || chain.StartsWith("KUBE-FW-", StringComparison.Ordinal))
+        return ChainNames.RoleOf(chain) switch
         {
-            return _index.GetValueOrDefault(ServiceChains, here);
-        }
-        if (chain.StartsWith("KUBE-SEP-", StringComparison.Ordinal))
-        {
-            return _index.GetValueOrDefault(EndpointChains, here);
-        }
-        // KUBE-MARK-MASQ is called from the chain the packet is in; the base and filter chains are their hook's.
-        return chain == "KUBE-MARK-MASQ" ? here : hook;
-    }
-
-    /// <summary>The rule's target as iptables-save prints it ("DNAT --to-destination 10.244.1.2:8080"), else TRACE's verdict.</summary>
-    private static string Target(string text, string verdict)
-    {
-        var at = text.LastIndexOf(" -j ", StringComparison.Ordinal);
-        return at < 0 ? verdict : text[(at + 4)..];
+            ChainRole.Service => _index.GetValueOrDefault(ServiceChains, here),
+            ChainRole.Endpoint => _index.GetValueOrDefault(EndpointChains, here),
+            // KUBE-MARK-MASQ is called from the chain the packet is in; the base and filter chains are their hook's.
+            _ => chain == "KUBE-MARK-MASQ" ? here : hook,
+        };
     }
 
     /// <summary>The address a rewrite changed: the source for SNAT, MASQUERADE and un-DNAT, the destination for DNAT and un-SNAT.</summary>

@@ -1,4 +1,5 @@
 using Dashboard.Simulation.Engine;
+using Dashboard.Simulation.Listings;
 
 namespace Dashboard.Web.Rooms;
 
@@ -59,29 +60,24 @@ public sealed record LaneSample(double VirtualTimeS, int ConntrackEntries, int? 
 public sealed record PacketRecord(long Id, SimulatedPacket Packet, WirePacket Wire, IReadOnlyList<PacketTraceResult?> Lanes);
 
 /// <summary>
-/// A tool's output for one lane as lines (iptables-save, ipvsadm -Ln, ipset list): built once per room generation.
-/// <see cref="LineOf"/> finds the line of a rule so the rules view can scroll to it and light it.
+/// A tool's output for one lane (iptables-save, ipvsadm -Ln, ipset list), as the engine's writer listed it: built once
+/// per room generation. The listing's anchors give the line of a rule, set member or real server to scroll to and light.
 /// </summary>
-public sealed record ToolText(string Tool, Model.RuleLine[] Lines, IReadOnlyDictionary<(string Table, string Chain), int> FirstRuleLine)
-{
-    /// <summary>The 0-based line of rule <paramref name="rule"/> (1-based, as TRACE numbers it) of a chain; null when not in this text.</summary>
-    public int? LineOf(string table, string chain, int rule) =>
-        FirstRuleLine.TryGetValue((table, chain), out var first) ? first + rule - 1 : null;
-}
+public sealed record ToolText(string Tool, ToolListing Listing);
 
 /// <summary>The live tables of one lane at the room's current virtual time.</summary>
 /// <param name="Conntrack">`conntrack -L` lines (timeouts counting down on the virtual clock), at most MaxLines of them.</param>
 /// <param name="ConntrackTotal">Entries in the table (may exceed the lines shown).</param>
-/// <param name="IpvsConnections">`ipvsadm -Lnc` lines (header included), at most MaxLines; null outside IPVS mode.</param>
+/// <param name="IpvsConnections">`ipvsadm -Lnc` (its two headings included), at most MaxLines; null outside IPVS mode.</param>
 /// <param name="IpvsConnectionsTotal">Entries in the IPVS connection table.</param>
 /// <param name="Heat">Bucket occupancy of the lane's hash tables.</param>
 /// <param name="SelectedConntrack">The selected packet's `conntrack -L` line, wherever it is in the table; null when none was asked for or it has expired.</param>
 /// <param name="SelectedIpvs">The selected packet's `ipvsadm -Lnc` line, likewise.</param>
 public sealed record LiveTables(
     double VirtualTimeS,
-    IReadOnlyList<string> Conntrack,
+    ToolListing Conntrack,
     int ConntrackTotal,
-    IReadOnlyList<string>? IpvsConnections,
+    ToolListing? IpvsConnections,
     int IpvsConnectionsTotal,
     IReadOnlyList<BucketHeat> Heat,
     string? SelectedConntrack = null,

@@ -5,6 +5,7 @@ using Dashboard.Simulation.IpSets;
 using Dashboard.Simulation.Ipvs;
 using Dashboard.Simulation.Ipvs.Schedulers;
 using Dashboard.Simulation.Kubernetes;
+using Dashboard.Simulation.Listings;
 using Dashboard.Simulation.Netfilter;
 using Dashboard.Simulation.Packets;
 using Dashboard.Simulation.Scenarios;
@@ -370,18 +371,18 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
         lock (_toolsGate)
         {
             var dataplane = run.Lanes[lane].Dataplane;
-            var tools = new List<ToolText> { ToolTexts.Of(RuleTarget.IptablesSave, IptablesSaveWriter.Write(dataplane.Ruleset)) };
+            var tools = new List<ToolText> { new(RuleTarget.IptablesSave, IptablesSaveWriter.Listing(dataplane.Ruleset)) };
             if (dataplane.Ipvs is { } ipvs)
             {
-                string list;
+                ToolListing list;
                 lock (_gate)
                 {
-                    list = IpvsadmFormatter.List(ipvs.Services, ipvs.Connections.Size);
+                    list = IpvsadmFormatter.ListListing(ipvs.Services, ipvs.Connections.Size);
                 }
-                tools.Add(ToolTexts.Of(RuleTarget.IpvsadmList, list));
+                tools.Add(new ToolText(RuleTarget.IpvsadmList, list));
                 if (dataplane.IpSets is IpSetCollection sets)
                 {
-                    tools.Add(ToolTexts.Of(RuleTarget.IpsetList, IpSetListWriter.Write(sets)));
+                    tools.Add(new ToolText(RuleTarget.IpsetList, IpSetListWriter.Listing(sets)));
                 }
             }
             lock (_gate)
@@ -408,7 +409,7 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
             var conntrack = dataplane.Conntrack;
             conntrack.Expire(now);
             var heat = new List<BucketHeat> { Heat(HeatTables.Conntrack, conntrack.BucketCount, conntrack.ChainLength) };
-            IReadOnlyList<string>? ipvsLines = null;
+            ToolListing? ipvsLines = null;
             var ipvsTotal = 0;
             string? selectedIpvs = null;
             if (dataplane.Ipvs is { } ipvs)
@@ -416,8 +417,8 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
                 ipvs.Connections.Advance(now);
                 ipvsTotal = ipvs.Connections.Count;
                 // Only the entries shown are formatted: this runs 4 times a second under the engine's lock, and a busy
-                // table holds hundreds of thousands. (Two header lines, then the entries: MaxLines + 1 lines in all.)
-                ipvsLines = IpvsadmFormatter.ListConnections(ipvs.Connections, now, LiveTables.MaxLines - 1).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+                // table holds hundreds of thousands. (Two headings, then the entries: MaxLines + 1 lines in all.)
+                ipvsLines = IpvsadmFormatter.ConnectionsListing(ipvs.Connections, now, LiveTables.MaxLines - 1);
                 heat.Add(Heat(HeatTables.IpvsService, ServiceTable.TableSize, b => ipvs.Services.ChainLength(b)));
                 heat.Add(Heat(HeatTables.IpvsConnection, ipvs.Connections.Size, ipvs.Connections.ChainLength));
                 if (focus?.IpvsClient is { } client && ipvs.Connections.Find(client, now) is { } connection)
@@ -431,7 +432,7 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
                 : null;
             return new LiveTables(
                 now.TotalSeconds,
-                [.. conntrack.Entries().Take(LiveTables.MaxLines).Select(e => e.ToConntrackLine(now))],
+                conntrack.Listing(now, LiveTables.MaxLines),
                 conntrack.Count,
                 ipvsLines,
                 ipvsTotal,

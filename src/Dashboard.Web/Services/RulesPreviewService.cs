@@ -1,5 +1,6 @@
 using Dashboard.Simulation.KubeProxy;
 using Dashboard.Simulation.Kubernetes;
+using Dashboard.Simulation.Netfilter;
 using Dashboard.Simulation.Scenarios;
 using Dashboard.Web.Model;
 using k8s.Models;
@@ -7,7 +8,7 @@ using k8s.Models;
 namespace Dashboard.Web.Services;
 
 /// <summary>
-/// Builds a scenario's services table and iptables-save text off the render thread, and keeps the last few so that
+/// Builds a scenario's services table and iptables-save listing off the render thread, and keeps the last few so that
 /// a class switching back and forth (or many viewers of the same scenario) does not regenerate 50,000 services.
 /// </summary>
 public sealed class RulesPreviewService
@@ -52,21 +53,13 @@ public sealed class RulesPreviewService
                 Math.Clamp(choice.GeneratedServices, 1, MaxGeneratedServices),
                 Math.Clamp(choice.EndpointsPerService, 0, ScenarioCatalog.MaxEndpointsPerService),
                 mixed: true);
-        var text = IptablesRules.Save(objects, NodeSettings.Default);
-
-        var lines = text.Split('\n');
-        var count = lines.Length > 0 && lines[^1].Length == 0 ? lines.Length - 1 : lines.Length;
-        var ruleLines = new RuleLine[count];
-        for (var i = 0; i < count; i++)
-        {
-            ruleLines[i] = new RuleLine(i + 1, lines[i]);
-        }
+        var rules = IptablesSaveWriter.Listing(NodeIptables.Build(objects, NodeSettings.Default));
 
         var readyByService = CountReadyEndpoints(objects.EndpointSlices);
         var rows = objects.Services
             .Select(service => ToRow(service, readyByService))
             .ToList();
-        return new RulesPreview(rows, ruleLines, objects.Warnings, rows.Sum(r => r.ReadyEndpoints));
+        return new RulesPreview(rows, rules, objects.Warnings, rows.Sum(r => r.ReadyEndpoints));
     }
 
     private static ServiceRow ToRow(V1Service service, Dictionary<(string, string), int> readyByService)

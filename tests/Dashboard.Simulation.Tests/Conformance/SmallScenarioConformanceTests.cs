@@ -112,7 +112,7 @@ public sealed class SmallScenarioConformanceTests
             DestinationPort = 30080,
             TcpFlags = Packets.TcpFlags.Syn,
         }, PacketOrigin.External, TimeSpan.Zero, new ForcedEndpointStatistic(Packets.Ipv4Address.Parse(choice[0]), ushort.Parse(choice[1], System.Globalization.CultureInfo.InvariantCulture)));
-        var simulated = ConntrackEntry.Parse(Assert.Single(dataplane.Conntrack.List(TimeSpan.Zero)));
+        var simulated = ConntrackEntry.Parse(Assert.Single(dataplane.Conntrack.Listing(TimeSpan.Zero).Lines).Text);
 
         Assert.Equal(kernel.Protocol, simulated.Protocol);
         Assert.Equal(kernel.State, simulated.State);

@@ -1,6 +1,7 @@
 using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.Ipvs;
 using Dashboard.Simulation.Kubernetes;
+using Dashboard.Simulation.Netfilter;
 using Dashboard.Simulation.Packets;
 using Dashboard.Simulation.Scenarios;
 using Dashboard.Simulation.Traffic;
@@ -23,6 +24,21 @@ public class ComparisonRunTests
         $"{p.Id} c{p.Conversation.Id} {p.Conversation.Placement} {p.Conversation.Client}:{p.Conversation.ClientPort} -> {p.Conversation.Target} " +
         $"step {p.Step} at {p.At.Ticks} server={p.FromServer} {p.Flags} | " +
         string.Join(" | ", p.Lanes.Select(r => r is null ? "ended" : $"{r.Outcome} {r.To} {r.HeadersBefore} => {r.HeadersAfter}"));
+
+    [Fact]
+    public void AdvanceTo_MatchedRules_AreTheRulesOfTheRuleMatchedEventsInOrder()
+    {
+        var packets = Small().AdvanceTo(TimeSpan.FromSeconds(30), int.MaxValue);
+
+        var results = packets.SelectMany(p => p.Lanes).OfType<PacketResult>().Where(r => r.MatchedRules.Count > 0).ToList();
+        Assert.NotEmpty(results);
+        foreach (var result in results)
+        {
+            var events = result.Events.OfType<RuleMatched>().ToList();
+            Assert.Equal(events.Select(e => (e.Chain, e.Rule, e.Text)),
+                result.MatchedRules.Select(r => (r.Chain.Name, r.Position, IptablesSaveWriter.FormatRule(r))));
+        }
+    }
 
     [Fact]
     public void AdvanceTo_SameSeed_SamePacketsInEveryRun()

@@ -34,4 +34,18 @@ public class ChainNamesTests
     [Fact]
     public void Service_ProtocolIsPartOfTheHash_DifferentNames() =>
         Assert.NotEqual(ChainNames.Service("kube-system/kube-dns:dns", "udp"), ChainNames.Service("kube-system/kube-dns:dns", "tcp"));
+
+    [Fact]
+    public void RoleOf_KubeProxysChains_ServicePortChainsEndpointChainsAndTheRest()
+    {
+        Assert.Equal(ChainRole.Service, ChainNames.RoleOf("KUBE-SVC-4SW47YFZTEDKD3PK"));
+        Assert.Equal(ChainRole.Service, ChainNames.RoleOf(ChainNames.ServiceLocal("ns5/svc5:p80", "tcp")));
+        Assert.Equal(ChainRole.Service, ChainNames.RoleOf(ChainNames.External("ns5/svc5:p80", "tcp")));
+        Assert.Equal(ChainRole.Service, ChainNames.RoleOf(ChainNames.Firewall("ns5/svc5:p80", "tcp")));
+        Assert.Equal(ChainRole.Endpoint, ChainNames.RoleOf("KUBE-SEP-UKSFD7AGPMPPLUHC"));
+        foreach (var chain in (string[])["KUBE-SERVICES", "KUBE-NODEPORTS", "KUBE-MARK-MASQ", "KUBE-EXTERNAL-SERVICES", "PREROUTING"])
+        {
+            Assert.Equal(ChainRole.Other, ChainNames.RoleOf(chain));
+        }
+    }
 }

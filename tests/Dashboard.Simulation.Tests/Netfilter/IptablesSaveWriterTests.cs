@@ -38,6 +38,19 @@ public class IptablesSaveWriterTests
         Assert.Equal(expected, IptablesSaveWriter.FormatRule(rule));
     }
 
+    [Theory]
+    [InlineData("-p tcp -m tcp -j DNAT --to-destination 10.244.1.2:8080", "DNAT --to-destination 10.244.1.2:8080")]
+    [InlineData("-j REJECT", "REJECT --reject-with icmp-port-unreachable")]
+    [InlineData("-j KUBE-MARK-MASQ", "KUBE-MARK-MASQ")]
+    [InlineData("-g KUBE-MARK-MASQ", "KUBE-MARK-MASQ")]
+    [InlineData("-j MARK --or-mark 0x4000", "MARK --set-xmark 0x4000/0x4000")]
+    public void FormatTarget_KubeProxyTargets_WhatIptablesSavePrintsAfterTheSwitch(string options, string expected)
+    {
+        var input = $"*nat\n:X - [0:0]\n:KUBE-MARK-MASQ - [0:0]\n-A X {options}\nCOMMIT\n";
+        var rule = IptablesRestoreParser.Parse(input).Tables[0].Find("X")!.Rules[0];
+        Assert.Equal(expected, IptablesSaveWriter.FormatTarget(rule.Target!));
+    }
+
     [Fact]
     public void Write_Layout_TablesInNftOrderBuiltinsFirstUserChainsSorted()
     {

@@ -345,7 +345,7 @@ public sealed class ComparePageTests : DashboardTestContext
     {
         var record = PacketRecords.FirstSyn();
         var (run, _) = PacketRecords.Run();
-        var text = ToolTexts.Of(RuleTarget.IptablesSave, Simulation.Netfilter.IptablesSaveWriter.Write(run.Lanes[0].Dataplane.Ruleset));
+        var text = new ToolText(RuleTarget.IptablesSave, Simulation.Netfilter.IptablesSaveWriter.Listing(run.Lanes[0].Dataplane.Ruleset));
         Room.ToolTexts[0] = [text];
         var page = RenderAt("/");
         Room.Push(Snapshot());

@@ -1,6 +1,7 @@
 using Bunit;
 using Dashboard.Web.Components.Controls;
 using Dashboard.Web.Components.Pages;
+using Dashboard.Simulation.Netfilter;
 using Dashboard.Web.Model;
 
 namespace Dashboard.Web.Tests.Components;
@@ -29,9 +30,13 @@ public sealed class HomePageTests : DashboardTestContext
                 Assert.Contains("10.96.0.20", table.TextContent, StringComparison.Ordinal);
             },
             TimeSpan.FromSeconds(10));
-        var rules = page.FindComponent<RulesText>().Instance.Lines;
+        var rules = page.FindComponent<RulesText>().Instance.Listing.Lines;
         Assert.Contains(rules, line => line.Text.StartsWith("-A KUBE-SERVICES", StringComparison.Ordinal));
-        Assert.Equal(Enumerable.Range(1, rules.Length), rules.Select(line => line.Number));
+        Assert.Equal(Enumerable.Range(1, rules.Count), rules.Select(line => line.Number));
+        // nat's KUBE-SERVICES, the rules every new connection walks, is tinted; the chain declarations are set apart.
+        Assert.NotEmpty(page.FindAll(".rule-services"));
+        Assert.All(page.FindAll(".rule-services"), l => Assert.Contains("-A KUBE-SERVICES ", l.TextContent, StringComparison.Ordinal));
+        Assert.Contains(page.FindAll(".rule-chain"), l => l.TextContent.EndsWith(":KUBE-SERVICES - [0:0]", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -81,9 +86,14 @@ public sealed class RulesTextTests : DashboardTestContext
     [Fact]
     public void Render_ManyLines_RendersOnlyAWindow()
     {
-        var lines = Enumerable.Range(1, 300_000).Select(i => new RuleLine(i, $"-A KUBE-SERVICES rule {i}")).ToArray();
+        var ruleset = new Ruleset();
+        var chain = ruleset.GetOrAdd("nat").Add(new Chain("KUBE-SERVICES", null));
+        for (var i = 0; i < 300_000; i++)
+        {
+            chain.Append(new Rule { Target = new VerdictTarget(Verdict.Return) });
+        }
 
-        var text = Render<RulesText>(p => p.Add(t => t.Lines, lines));
+        var text = Render<RulesText>(p => p.Add(t => t.Listing, IptablesSaveWriter.Listing(ruleset)));
 
         Assert.True(text.FindAll(".rule-line").Count < 1_000);
         Assert.NotNull(text.Find("[role=region][aria-label='iptables-save output']"));

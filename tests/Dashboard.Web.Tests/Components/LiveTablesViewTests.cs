@@ -1,4 +1,9 @@
 using Bunit;
+using Dashboard.Simulation.Conntrack;
+using Dashboard.Simulation.Ipvs;
+using Dashboard.Simulation.Ipvs.Schedulers;
+using Dashboard.Simulation.Listings;
+using Dashboard.Simulation.Packets;
 using Dashboard.Web.Components.Controls;
 using Dashboard.Web.Rooms;
 using static Dashboard.Web.Tests.Components.LaneFixtures;
@@ -7,23 +12,63 @@ namespace Dashboard.Web.Tests.Components;
 
 public sealed class LiveTablesViewTests : DashboardTestContext
 {
+    /// <summary>As `conntrack -L` prints the TCP connection of <see cref="NodeConntrack"/> 2 s after its handshake (24 h armed).</summary>
     private const string ConntrackLine1 =
         "tcp      6 86397 ESTABLISHED src=10.0.0.5 dst=10.96.0.20 sport=40001 dport=80 src=10.244.1.2 dst=10.0.0.5 sport=8080 dport=40001 [ASSURED] mark=0 use=1";
-    private const string ConntrackLine2 =
-        "udp      17 28 src=10.0.0.6 dst=10.96.0.10 sport=5353 dport=53 src=10.244.2.3 dst=10.0.0.6 sport=53 dport=5353 mark=0 use=1";
     private const string IpvsLine =
-        "TCP 14:57  ESTABLISHED 10.0.0.5:40001      10.96.0.20:80      10.244.1.2:8080";
+        "TCP 14:57  ESTABLISHED 10.0.0.5:40001     10.96.0.20:80      10.244.1.2:8080";
 
     private readonly CountingRoom _room = new();
 
     private static readonly RoomSnapshot TwoLanes = Snapshot(1, IptablesLane([]), IpvsLane([]));
 
+    /// <summary>
+    /// A node's conntrack table: a client's DNATed TCP connection to a ClusterIP, its handshake done at 0 s, and with
+    /// <paramref name="udp"/> a DNS query from another client a second later.
+    /// </summary>
+    private static ConntrackTable NodeConntrack(bool udp = true)
+    {
+        var table = new ConntrackTable(ConntrackSettings.KubeProxyNode(), seed: 1);
+        Track(new ConnectionTuple(IpProtocol.Tcp, Ipv4Address.Parse("10.0.0.5"), 40001, Ipv4Address.Parse("10.96.0.20"), 80), "10.244.1.2", 8080, TimeSpan.Zero,
+            TcpFlags.Syn, TcpFlags.Syn | TcpFlags.Ack, TcpFlags.Ack);
+        if (udp)
+        {
+            Track(new ConnectionTuple(IpProtocol.Udp, Ipv4Address.Parse("10.0.0.6"), 5353, Ipv4Address.Parse("10.96.0.10"), 53), "10.244.2.3", 53, TimeSpan.FromSeconds(1),
+                TcpFlags.None);
+        }
+        return table;
+
+        void Track(ConnectionTuple tuple, string backend, ushort port, TimeSpan at, params TcpFlags[] flags)
+        {
+            var entry = table.CreateUnconfirmed(tuple, at);
+            ConntrackTable.SetNatBinding(entry, new ConnectionTuple(tuple.Protocol, Ipv4Address.Parse(backend), port, tuple.Source, tuple.SourcePort), destination: true);
+            table.Track(entry, flags[0], isReply: false, at);
+            table.Confirm(entry);
+            for (var i = 1; i < flags.Length; i++)
+            {
+                table.Track(entry, flags[i], isReply: i % 2 == 1, at);
+            }
+        }
+    }
+
     private static LiveTables IptablesTables(int total = 2, IReadOnlyList<BucketHeat>? heat = null) =>
-        new(1, [ConntrackLine1, ConntrackLine2], total, null, 0, heat ?? [new BucketHeat("conntrack", 4096, new int[256], 0, 0)]);
+        new(1, NodeConntrack().Listing(TimeSpan.FromSeconds(2)), total, null, 0, heat ?? [new BucketHeat("conntrack", 4096, new int[256], 0, 0)]);
+
+    /// <summary>One established connection, 3 s into its 900 s: `ipvsadm -Lnc` prints <see cref="IpvsLine"/> for it.</summary>
+    private static ToolListing IpvsConnections()
+    {
+        var service = new VirtualService(IpProtocol.Tcp, Ipv4Address.Parse("10.96.0.20"), 80, new RoundRobin());
+        var server = service.AddServer(Ipv4Address.Parse("10.244.1.2"), 8080);
+        var table = new ConnectionTable();
+        var connection = table.Create(service, server, new ConnectionTuple(IpProtocol.Tcp, Ipv4Address.Parse("10.0.0.5"), 40001, service.Address, 80), TimeSpan.Zero);
+        table.Process(connection, IpvsDirection.Input, TcpFlags.Syn, 60, TimeSpan.Zero);
+        table.Process(connection, IpvsDirection.Output, TcpFlags.Syn | TcpFlags.Ack, 60, TimeSpan.Zero);
+        table.Process(connection, IpvsDirection.Input, TcpFlags.Ack, 52, TimeSpan.Zero);
+        return IpvsadmFormatter.ConnectionsListing(table, TimeSpan.FromSeconds(3));
+    }
 
     private static LiveTables IpvsTables() =>
-        new(1, [ConntrackLine1], 1,
-            ["IPVS connection entries", "pro expire state       source             virtual            destination", IpvsLine], 1,
+        new(1, NodeConntrack(udp: false).Listing(TimeSpan.FromSeconds(2)), 1, IpvsConnections(), 1,
             [new BucketHeat("conntrack", 4096, new int[256], 0, 0), new BucketHeat("IPVS service table", 256, new int[256], 1, 1), new BucketHeat("IPVS connection table", 4096, new int[256], 1, 1)]);
 
     private IRenderedComponent<LiveTablesView> RenderView(RoomSnapshot snapshot) =>
@@ -47,7 +92,10 @@ public sealed class LiveTablesViewTests : DashboardTestContext
 
         var section = view.Find("section[aria-label='conntrack -L']");
         Assert.Contains("2 entries", section.QuerySelector("header")!.TextContent, StringComparison.Ordinal);
-        Assert.Equal([ConntrackLine1, ConntrackLine2], section.QuerySelectorAll(".table-line").Select(l => l.TextContent));
+        var lines = section.QuerySelectorAll(".table-line").Select(l => l.TextContent).ToList();
+        Assert.Equal(2, lines.Count);
+        Assert.Contains(ConntrackLine1, lines);
+        Assert.Contains(lines, l => l.StartsWith("udp      17 ", StringComparison.Ordinal));
         Assert.DoesNotContain("showing the first", section.TextContent, StringComparison.Ordinal);
     }
 
@@ -214,12 +262,12 @@ public sealed class LiveTablesViewTests : DashboardTestContext
     {
         _room.Inner.LiveTables[0] = IptablesTables();
         var view = RenderView(TwoLanes);
-        _room.Inner.LiveTables[0] = IptablesTables() with { Conntrack = [ConntrackLine1.Replace("86397", "86396", StringComparison.Ordinal)] , ConntrackTotal = 1 };
+        _room.Inner.LiveTables[0] = IptablesTables() with { Conntrack = NodeConntrack(udp: false).Listing(TimeSpan.FromSeconds(3)), ConntrackTotal = 1 };
 
         view.Render(p => p.Add(c => c.Snapshot, TwoLanes with { Version = 2 }));
 
         Assert.Equal([0, 0], _room.TablesCalls);
-        Assert.Contains("86396", view.Find(".table-line").TextContent, StringComparison.Ordinal);
+        Assert.Equal(ConntrackLine1.Replace("86397", "86396", StringComparison.Ordinal), view.Find(".table-line").TextContent);
         Assert.Contains("1 entry", view.Find("section[aria-label='conntrack -L'] header").TextContent, StringComparison.Ordinal);
     }
 

@@ -1,5 +1,6 @@
 using Bunit;
 using Dashboard.Simulation.Engine;
+using Dashboard.Simulation.Listings;
 using Dashboard.Web.Components.Controls;
 using Dashboard.Web.Model;
 using Dashboard.Web.Rooms;
@@ -119,8 +120,8 @@ public sealed class PacketInspectorTests : DashboardTestContext
         inspector.FindAll("section.inspector-lane")[1].QuerySelectorAll("button.hop-text")
             .First(b => b.TextContent.Contains(member.Member, StringComparison.Ordinal)).Click();
 
-        Assert.Equal(new RuleTarget(0, RuleTarget.IptablesSave, "nat", dnat.Chain, dnat.Rule), _requested[0]);
-        Assert.Equal(new RuleTarget(1, RuleTarget.IpsetList, Text: $"Name: {member.Set}\n{member.Member}"), _requested[1]);
+        Assert.Equal(new RuleTarget(0, RuleTarget.IptablesSave, new RuleAnchor("nat", dnat.Chain, dnat.Rule)), _requested[0]);
+        Assert.Equal(new RuleTarget(1, RuleTarget.IpsetList, new SetMemberAnchor(member.Set, member.Found.Entry)), _requested[1]);
     }
 
     [Fact]

@@ -2,6 +2,8 @@ using Bunit;
 using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.IpSets;
 using Dashboard.Simulation.Ipvs;
+using Dashboard.Simulation.Ipvs.Schedulers;
+using Dashboard.Simulation.Listings;
 using Dashboard.Simulation.Packets;
 using Dashboard.Web.Components.Controls;
 using Dashboard.Web.Model;
@@ -16,19 +18,25 @@ public sealed class RulesViewTests : DashboardTestContext
     public void LineOf_ScheduledRealServer_FindsItUnderItsOwnVirtualService()
     {
         // The same pod can serve a ClusterIP and a NodePort: the line wanted is the one under the service looked up.
-        var text = ToolTexts.Of(RuleTarget.IpvsadmList, string.Join('\n',
-            "IP Virtual Server version 1.2.1 (size=4096)",
-            "Prot LocalAddress:Port Scheduler Flags",
-            "  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn",
-            "TCP  192.168.1.10:30080 rr",
-            "  -> 10.244.1.2:8080               Masq    1      0          0",
-            "TCP  10.96.0.30:80 rr",
-            "  -> 10.244.1.2:8080               Masq    1      0          0",
-            ""));
+        var services = new ServiceTable();
+        var nodePort = new VirtualService(IpProtocol.Tcp, Ipv4Address.Parse("192.168.1.10"), 30080, new RoundRobin());
+        nodePort.AddServer(Ipv4Address.Parse("10.244.1.2"), 8080);
+        var clusterIp = new VirtualService(IpProtocol.Tcp, Ipv4Address.Parse("10.96.0.30"), 80, new RoundRobin());
+        clusterIp.AddServer(Ipv4Address.Parse("10.244.1.2"), 8080);
+        services.Add(nodePort);
+        services.Add(clusterIp);
+        var text = new ToolText(RuleTarget.IpvsadmList, IpvsadmFormatter.ListListing(services));
+        TraversalEvent[] events =
+        [
+            new IpvsServiceLookup("TCP 10.96.0.30:80", true, 0, 1, 0),
+            new IpvsScheduled("rr", "10.244.1.2:8080", null!, 0),
+        ];
 
-        var line = RulesView.LineOf(text, new RuleTarget(0, RuleTarget.IpvsadmList, Text: "TCP 10.96.0.30:80\n-> 10.244.1.2:8080"));
+        var line = RulesView.LineOf(text, RulesView.TargetOf(0, events, events[1]));
 
+        // ipvsadm lists 192.168.1.10 first (its int subtraction wraps), so 10.96.0.30 and its server are lines 6 and 7.
         Assert.Equal(7, line);
+        Assert.Equal(6, RulesView.LineOf(text, RulesView.TargetOf(0, events, events[0])));
     }
 
     [Fact]
@@ -37,7 +45,7 @@ public sealed class RulesViewTests : DashboardTestContext
         var (run, paths) = PacketRecords.Run();
         var record = PacketRecords.Next(run, paths);
         var room = Services.GetRequiredService<FakeSimulationRooms>().Room;
-        var text = ToolTexts.Of(RuleTarget.IptablesSave, Simulation.Netfilter.IptablesSaveWriter.Write(run.Lanes[0].Dataplane.Ruleset));
+        var text = new ToolText(RuleTarget.IptablesSave, Simulation.Netfilter.IptablesSaveWriter.Listing(run.Lanes[0].Dataplane.Ruleset));
         room.ToolTexts[0] = [text];
         var snapshot = RoomSnapshot.Empty with { Status = RoomStatus.Paused, Generation = 1, Layouts = [.. paths.Select(p => p.Layout)] };
 
@@ -49,9 +57,10 @@ public sealed class RulesViewTests : DashboardTestContext
         var lit = view.FindComponent<RulesText>().Instance.Lit!;
         foreach (var rule in matched)
         {
-            var line = text.LineOf(rule.Table, rule.Chain, rule.Rule)!.Value;
-            Assert.Contains(line + 1, lit);
-            Assert.StartsWith($"-A {rule.Chain} ", text.Lines[line].Text, StringComparison.Ordinal);
+            var line = text.Listing.LineOf(new RuleAnchor(rule.Table, rule.Chain, rule.Rule))!.Value;
+            Assert.Contains(line, lit);
+            // The lit line is the rule the engine matched, as iptables-save prints it.
+            Assert.Equal(rule.Text, text.Listing.Lines[line - 1].Text);
         }
     }
 
@@ -63,13 +72,13 @@ public sealed class RulesViewTests : DashboardTestContext
         var ipvs = run.Lanes[1].Dataplane.Ipvs!;
         room.ToolTexts[1] =
         [
-            ToolTexts.Of(RuleTarget.IptablesSave, Simulation.Netfilter.IptablesSaveWriter.Write(run.Lanes[1].Dataplane.Ruleset)),
-            ToolTexts.Of(RuleTarget.IpvsadmList, IpvsadmFormatter.List(ipvs.Services, ipvs.Connections.Size)),
+            new ToolText(RuleTarget.IptablesSave, Simulation.Netfilter.IptablesSaveWriter.Listing(run.Lanes[1].Dataplane.Ruleset)),
+            new ToolText(RuleTarget.IpvsadmList, IpvsadmFormatter.ListListing(ipvs.Services, ipvs.Connections.Size)),
         ];
         var snapshot = RoomSnapshot.Empty with { Status = RoomStatus.Paused, Generation = 1, Layouts = [.. paths.Select(p => p.Layout)] };
 
         var view = Render<RulesView>(p => p.Add(v => v.Room, room).Add(v => v.Snapshot, snapshot)
-            .Add(v => v.Target, new RuleTarget(1, RuleTarget.IpvsadmList, Text: "TCP 10.96.0.20:80")));
+            .Add(v => v.Target, new RuleTarget(1, RuleTarget.IpvsadmList, new VirtualServiceAnchor("TCP 10.96.0.20:80"))));
 
         view.WaitForAssertion(() => Assert.StartsWith("TCP  10.96.0.20:80 rr", view.Find(".rule-target").TextContent.TrimStart("0123456789".ToCharArray()), StringComparison.Ordinal));
         Assert.Contains("ipvsadm -Ln", view.Markup, StringComparison.Ordinal);
@@ -81,19 +90,20 @@ public sealed class RulesViewTests : DashboardTestContext
         var (run, paths) = PacketRecords.Run();
         var record = PacketRecords.Next(run, paths); // a SYN from a pod on this node to a ClusterIP
         var room = Services.GetRequiredService<FakeSimulationRooms>().Room;
-        var text = ToolTexts.Of(RuleTarget.IpsetList, IpSetListWriter.Write((IpSetCollection)run.Lanes[1].Dataplane.IpSets!));
-        room.ToolTexts[1] = [ToolTexts.Of(RuleTarget.IptablesSave, Simulation.Netfilter.IptablesSaveWriter.Write(run.Lanes[1].Dataplane.Ruleset)), text];
+        var text = new ToolText(RuleTarget.IpsetList, IpSetListWriter.Listing((IpSetCollection)run.Lanes[1].Dataplane.IpSets!));
+        room.ToolTexts[1] = [new ToolText(RuleTarget.IptablesSave, Simulation.Netfilter.IptablesSaveWriter.Listing(run.Lanes[1].Dataplane.Ruleset)), text];
         var snapshot = RoomSnapshot.Empty with { Status = RoomStatus.Paused, Generation = 1, Layouts = [.. paths.Select(p => p.Layout)] };
         var sent = record.Packet.Lanes[1]!.HeadersBefore;
+        var lookup = record.Lanes[1]!.Events.OfType<SetLookup>().First(s => s.Set == "KUBE-CLUSTER-IP");
 
         var view = Render<RulesView>(p => p.Add(v => v.Room, room).Add(v => v.Snapshot, snapshot).Add(v => v.Selected, record)
-            .Add(v => v.Target, new RuleTarget(1, RuleTarget.IpsetList, Text: "Name: KUBE-CLUSTER-IP")));
+            .Add(v => v.Target, new RuleTarget(1, RuleTarget.IpsetList, new SetMemberAnchor(lookup.Set, lookup.Found.Entry))));
 
         view.WaitForAssertion(() => Assert.NotEmpty(view.FindComponent<RulesText>().Instance.Lit!));
         var line = Assert.Single(view.FindComponent<RulesText>().Instance.Lit!) - 1;
         // The service's address, protocol and port, as ipset list prints a hash:ip,port member, in KUBE-CLUSTER-IP's list.
-        Assert.Equal($"{sent.Destination},{sent.Protocol.ToName()}:{sent.DestinationPort}", text.Lines[line].Text);
-        Assert.Equal("Name: KUBE-CLUSTER-IP", text.Lines.Take(line).Last(l => l.Text.StartsWith("Name: ", StringComparison.Ordinal)).Text);
+        Assert.Equal($"{sent.Destination},{sent.Protocol.ToName()}:{sent.DestinationPort}", text.Listing.Lines[line].Text);
+        Assert.Equal("Name: KUBE-CLUSTER-IP", text.Listing.Lines.Take(line).Last(l => l.Text.StartsWith("Name: ", StringComparison.Ordinal)).Text);
     }
 
     [Fact]
@@ -109,7 +119,7 @@ public sealed class RulesViewTests : DashboardTestContext
         view.WaitForAssertion(() => Assert.Contains("The rules could not be written: no such chain KUBE-X", view.Find("[role=alert]").TextContent, StringComparison.Ordinal), TimeSpan.FromSeconds(10));
         // The next generation (the room rebuilt) asks again and shows its rules.
         room.ToolsFailure = null;
-        room.ToolTexts[0] = [ToolTexts.Of(RuleTarget.IptablesSave, "*nat\nCOMMIT\n")];
+        room.ToolTexts[0] = [new ToolText(RuleTarget.IptablesSave, Simulation.Netfilter.IptablesSaveWriter.Listing(new Simulation.Netfilter.Ruleset()))];
         view.Render(p => p.Add(v => v.Snapshot, snapshot with { Generation = 2 }));
         view.WaitForAssertion(() => Assert.Empty(view.FindAll("[role=alert]")), TimeSpan.FromSeconds(10));
     }
@@ -119,7 +129,7 @@ public sealed class RulesViewTests : DashboardTestContext
     {
         var (run, paths) = PacketRecords.Run();
         var room = Services.GetRequiredService<FakeSimulationRooms>().Room;
-        room.ToolTexts[0] = [ToolTexts.Of(RuleTarget.IptablesSave, Simulation.Netfilter.IptablesSaveWriter.Write(run.Lanes[0].Dataplane.Ruleset))];
+        room.ToolTexts[0] = [new ToolText(RuleTarget.IptablesSave, Simulation.Netfilter.IptablesSaveWriter.Listing(run.Lanes[0].Dataplane.Ruleset))];
         var snapshot = RoomSnapshot.Empty with { Status = RoomStatus.Paused, Generation = 1, Layouts = [.. paths.Select(p => p.Layout)] };
         var view = Render<RulesView>(p => p.Add(v => v.Room, room).Add(v => v.Snapshot, snapshot));
         view.WaitForAssertion(() => Assert.NotEmpty(view.FindAll(".rules-text")));

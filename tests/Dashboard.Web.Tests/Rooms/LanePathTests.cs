@@ -49,6 +49,10 @@ public class LanePathTests
         Assert.Equal(matched.Rule, match.N);
         Assert.StartsWith("KUBE-SVC-", match.T, StringComparison.Ordinal);
         Assert.Contains(wire.Hops, h => h.K == "nat" && h.T == $"DNAT dst {syn.To}");
+        // kube-proxy's service chain picks an endpoint chain, whose rule DNATs to the pod the packet reached: each drawn
+        // at its own station, labelled with the target as iptables-save prints it.
+        Assert.Contains(wire.Hops, h => h.K == "match" && h.S == Station(path, "svc") && h.T.StartsWith("KUBE-SEP-", StringComparison.Ordinal));
+        Assert.Contains(wire.Hops, h => h.K == "match" && h.S == Station(path, "sep") && h.T == $"DNAT --to-destination {syn.To}");
         Assert.Contains(wire.Hops, h => h.K == "route");
         var deliver = wire.Hops[^1];
         Assert.Equal(("deliver", Station(path, "endpoint"), syn.To), (deliver.K, deliver.S, deliver.T));

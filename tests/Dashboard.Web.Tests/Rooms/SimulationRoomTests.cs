@@ -1,3 +1,4 @@
+using Dashboard.Simulation.Listings;
 using Dashboard.Web.Rooms;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -280,9 +281,9 @@ public sealed class SimulationRoomTests : IAsyncLifetime
 
         Assert.Equal(RoomStatus.Paused, _room.Snapshot.Status);
         // The service has no endpoints: kube-proxy rejects its clients in the filter table, an SCTP match like any other.
-        Assert.Contains(_room.Tools(0)[0].Lines, l =>
+        Assert.Contains(_room.Tools(0)[0].Listing.Lines, l =>
             l.Text == "-A KUBE-SERVICES -d 10.96.0.90/32 -p sctp -m comment --comment \"demo/sig:sig has no endpoints\" -m sctp --dport 2905 -j REJECT --reject-with icmp-port-unreachable");
-        Assert.Contains(_room.Tools(1).Single(t => t.Tool == "ipvsadm -Ln").Lines, l => l.Text.StartsWith("SCTP  10.96.0.90:2905", StringComparison.Ordinal));
+        Assert.Contains(_room.Tools(1).Single(t => t.Tool == "ipvsadm -Ln").Listing.Lines, l => l.Text.StartsWith("SCTP  10.96.0.90:2905", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -295,18 +296,16 @@ public sealed class SimulationRoomTests : IAsyncLifetime
 
         Assert.Equal(["iptables-save"], iptables.Select(t => t.Tool));
         Assert.Equal(["iptables-save", "ipvsadm -Ln", "ipset list"], ipvs.Select(t => t.Tool));
-        var save = iptables[0];
-        var first = save.LineOf("nat", "KUBE-SERVICES", 1)!.Value;
-        var second = save.LineOf("nat", "KUBE-SERVICES", 2)!.Value;
-        Assert.StartsWith("-A KUBE-SERVICES ", save.Lines[first].Text, StringComparison.Ordinal);
-        Assert.StartsWith("-A KUBE-SERVICES ", save.Lines[second].Text, StringComparison.Ordinal);
-        // Rule 1 of the nat chain, not of the filter table's KUBE-SERVICES of the same name.
-        var natStart = Array.FindIndex(save.Lines, l => l.Text == "*nat");
-        Assert.True(natStart >= 0 && first > natStart);
-        Assert.Equal(first, Array.FindIndex(save.Lines, natStart, l => l.Text.StartsWith("-A KUBE-SERVICES ", StringComparison.Ordinal)));
-        Assert.Null(save.LineOf("nat", "KUBE-NO-SUCH-CHAIN", 1));
-        Assert.Contains(ipvs[1].Lines, l => l.Text.StartsWith("TCP  10.96.0.20:80 rr", StringComparison.Ordinal));
-        Assert.Contains(ipvs[2].Lines, l => l.Text == "Name: KUBE-CLUSTER-IP");
+        var save = iptables[0].Listing;
+        var first = save.LineOf(new RuleAnchor("nat", "KUBE-SERVICES", 1))!.Value;
+        var second = save.LineOf(new RuleAnchor("nat", "KUBE-SERVICES", 2))!.Value;
+        Assert.Equal(first + 1, second);
+        // Rule 1 of the nat chain, not of the filter table's KUBE-SERVICES of the same name: the first such line after *nat.
+        var natStart = save.Lines.First(l => l.Text == "*nat").Number;
+        Assert.Equal(first, save.Lines.First(l => l.Number > natStart && l.Text.StartsWith("-A KUBE-SERVICES ", StringComparison.Ordinal)).Number);
+        Assert.Null(save.LineOf(new RuleAnchor("nat", "KUBE-NO-SUCH-CHAIN", 1)));
+        Assert.Contains(ipvs[1].Listing.Lines, l => l.Text.StartsWith("TCP  10.96.0.20:80 rr", StringComparison.Ordinal));
+        Assert.Contains(ipvs[2].Listing.Lines, l => l.Text == "Name: KUBE-CLUSTER-IP");
         Assert.Empty(_room.Tools(2));
     }
 
@@ -338,12 +337,12 @@ public sealed class SimulationRoomTests : IAsyncLifetime
         var ipvs = _room.Tables(1)!;
 
         Assert.True(iptables.ConntrackTotal > 0);
-        Assert.Equal(iptables.ConntrackTotal, iptables.Conntrack.Count);
-        Assert.All(iptables.Conntrack, l => Assert.Matches(@"^(tcp|udp) +\d+ ", l));
+        Assert.Equal(iptables.ConntrackTotal, iptables.Conntrack.Lines.Count);
+        Assert.All(iptables.Conntrack.Lines, l => Assert.Matches(@"^(tcp|udp) +\d+ ", l.Text));
         Assert.Null(iptables.IpvsConnections);
-        Assert.Equal(ipvs.ConntrackTotal, ipvs.Conntrack.Count);
+        Assert.Equal(ipvs.ConntrackTotal, ipvs.Conntrack.Lines.Count);
         Assert.True(ipvs.IpvsConnectionsTotal > 0);
-        Assert.Contains(ipvs.IpvsConnections!, l => l.StartsWith("TCP ", StringComparison.Ordinal) || l.StartsWith("UDP ", StringComparison.Ordinal));
+        Assert.Contains(ipvs.IpvsConnections!.Lines, l => l.Text.StartsWith("TCP ", StringComparison.Ordinal) || l.Text.StartsWith("UDP ", StringComparison.Ordinal));
         // conntrack hashes every connection twice, by its original and its reply tuple.
         Assert.Equal(2 * iptables.ConntrackTotal, iptables.Heat.Single(h => h.Table == "conntrack").Entries);
         Assert.Null(_room.Tables(2));

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Dashboard.Simulation.Listings;
 using Dashboard.Web.Resources;
 using Dashboard.Web.Rooms;
 using Microsoft.AspNetCore.Components;
@@ -45,9 +46,9 @@ public partial class LiveTablesView
 
     private TableFocus? Focus { get; set; }
 
-    private ICollection<string> ConntrackLines { get; set; } = [];
+    private ICollection<ListingLine> ConntrackLines { get; set; } = [];
 
-    private ICollection<string>? IpvsLines { get; set; }
+    private ICollection<ListingLine>? IpvsLines { get; set; }
 
     private int IpvsEntriesShown { get; set; }
 
@@ -93,15 +94,11 @@ public partial class LiveTablesView
         _changed = true;
         Focus = TableFocus.Of(Selected, Lane);
         Tables = Snapshot.Lanes.Count == 0 ? null : Room.Tables(Lane, Focus);
-        // Virtualize wants an ICollection; the room's lists usually are one already.
-        ConntrackLines = Tables?.Conntrack as ICollection<string> ?? [.. Tables?.Conntrack ?? []];
-        IpvsLines = Tables?.IpvsConnections is { } ipvs ? ipvs as ICollection<string> ?? [.. ipvs] : null;
-        IpvsEntriesShown = Tables?.IpvsConnections?.Count(line => !IsIpvsHeader(line)) ?? 0;
+        // Virtualize wants an ICollection; the writers' lines are an array, so this copies nothing.
+        ConntrackLines = Tables?.Conntrack.Lines is { } conntrack ? conntrack as ICollection<ListingLine> ?? [.. conntrack] : [];
+        IpvsLines = Tables?.IpvsConnections?.Lines is { } ipvs ? ipvs as ICollection<ListingLine> ?? [.. ipvs] : null;
+        IpvsEntriesShown = IpvsLines?.Count(line => line.Kind == LineKind.Connection) ?? 0;
     }
-
-    /// <summary>ipvsadm -Lnc prints two header lines ("IPVS connection entries", "pro expire state ...").</summary>
-    private static bool IsIpvsHeader(string line) =>
-        line.StartsWith("IPVS connection entries", StringComparison.Ordinal) || line.StartsWith("pro expire", StringComparison.Ordinal);
 
     /// <summary>The room names its tables in English; the glossary's terms are shown instead where there is one.</summary>
     private string TableName(string table) => table switch

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dashboard.Simulation.Engine;
+using Dashboard.Simulation.Listings;
 using Dashboard.Web.Model;
 using Dashboard.Web.Resources;
 using Dashboard.Web.Rooms;
@@ -65,7 +66,7 @@ public partial class PacketInspector
     /// <summary>Where the rules view can show this step: what the rules view lights for it, and a scan's first rule.</summary>
     private static RuleTarget? TargetOf(int lane, IReadOnlyList<TraversalEvent> events, TraversalEvent e) =>
         e is RulesScanned { Count: > 0 } s
-            ? new RuleTarget(lane, RuleTarget.IptablesSave, s.Table, s.Chain, s.FirstRule)
+            ? new RuleTarget(lane, RuleTarget.IptablesSave, new RuleAnchor(s.Table, s.Chain, s.FirstRule))
             : RulesView.TargetOf(lane, events, e);
 
     /// <summary>An engine sentence in the page's language.</summary>

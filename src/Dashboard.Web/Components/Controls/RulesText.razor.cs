@@ -1,4 +1,4 @@
-using Dashboard.Web.Model;
+using Dashboard.Simulation.Listings;
 using Dashboard.Web.Resources;
 using Microsoft.AspNetCore.Components;
 using Microsoft.Extensions.Localization;
@@ -19,9 +19,11 @@ public partial class RulesText : IAsyncDisposable
     private ElementReference _container;
     private IJSObjectReference? _module;
     private int? _scrolledTo;
+    private ICollection<ListingLine> _lines = [];
+    private LineRange? _dispatch;
 
     [Parameter, EditorRequired]
-    public required RuleLine[] Lines { get; set; }
+    public required ToolListing Listing { get; set; }
 
     /// <summary>The region's accessible name; iptables-save's by default.</summary>
     [Parameter]
@@ -40,6 +42,13 @@ public partial class RulesText : IAsyncDisposable
 
     [Inject]
     public required IJSRuntime JS { get; init; }
+
+    protected override void OnParametersSet()
+    {
+        // Virtualize wants an ICollection; the writer's lines are an array, so this copies nothing.
+        _lines = Listing.Lines as ICollection<ListingLine> ?? [.. Listing.Lines];
+        _dispatch = Listing.RulesOf("nat", "KUBE-SERVICES");
+    }
 
     protected override async Task OnAfterRenderAsync(bool firstRender)
     {
@@ -62,14 +71,16 @@ public partial class RulesText : IAsyncDisposable
     private string? LitClass(int number) =>
         number == Target ? "rule-target" : Lit?.Contains(number) == true ? "rule-lit" : null;
 
-    /// <summary>Tables, chain declarations and COMMIT are set apart so the eye finds the structure of the dump.</summary>
-    private static string LineClass(string text) => text switch
+    /// <summary>
+    /// Tables, chain declarations and COMMIT are set apart so the eye finds the structure of the dump, and nat's
+    /// KUBE-SERVICES, the list every new connection walks, is tinted.
+    /// </summary>
+    private string LineClass(ListingLine line) => line.Kind switch
     {
-        ['*', ..] => "rule-table",
-        [':', ..] => "rule-chain",
-        ['#', ..] => "rule-comment",
-        "COMMIT" => "rule-commit",
-        _ when text.StartsWith("-A KUBE-SERVICES ", StringComparison.Ordinal) => "rule-services",
+        LineKind.Table => "rule-table",
+        LineKind.Chain => "rule-chain",
+        LineKind.Commit => "rule-commit",
+        LineKind.Rule when _dispatch?.Contains(line.Number) == true => "rule-services",
         _ => "",
     };
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Dashboard.Simulation.Engine;
+using Dashboard.Simulation.Listings;
 using Dashboard.Web.Model;
 using Dashboard.Web.Resources;
 using Dashboard.Web.Rooms;
@@ -128,51 +129,18 @@ public partial class RulesView
     /// <summary>The step's place in the tool output, as the inspector links it (null when the step has none).</summary>
     public static RuleTarget? TargetOf(int lane, IReadOnlyList<TraversalEvent> events, TraversalEvent e) => e switch
     {
-        RuleMatched m => new RuleTarget(lane, RuleTarget.IptablesSave, m.Table, m.Chain, m.Rule),
-        SetLookup s => new RuleTarget(lane, RuleTarget.IpsetList, Text: $"Name: {s.Set}\n{s.Member}"),
-        IpvsServiceLookup { Hit: true } s => new RuleTarget(lane, RuleTarget.IpvsadmList, Text: s.Service),
-        IpvsScheduled s => new RuleTarget(lane, RuleTarget.IpvsadmList,
-            Text: events.OfType<IpvsServiceLookup>().LastOrDefault(l => l.Hit) is { } service ? $"{service.Service}\n-> {s.RealServer}" : "-> " + s.RealServer),
+        RuleMatched m => new RuleTarget(lane, RuleTarget.IptablesSave, new RuleAnchor(m.Table, m.Chain, m.Rule)),
+        SetLookup s => new RuleTarget(lane, RuleTarget.IpsetList, new SetMemberAnchor(s.Set, s.Found.Entry)),
+        IpvsServiceLookup { Hit: true } s => new RuleTarget(lane, RuleTarget.IpvsadmList, new VirtualServiceAnchor(s.Service)),
+        // A pod may serve several services: the line wanted is the one under the service this packet looked up.
+        IpvsScheduled s when events.OfType<IpvsServiceLookup>().LastOrDefault(l => l.Hit) is { } service =>
+            new RuleTarget(lane, RuleTarget.IpvsadmList, new RealServerAnchor(service.Service, s.RealServer)),
         _ => null,
     };
 
-    /// <summary>
-    /// The 1-based line of a target: an iptables rule by chain and number; another tool's line by its words, each line
-    /// of <see cref="RuleTarget.Text"/> found after the previous one (a real server under its virtual service).
-    /// </summary>
-    public static int? LineOf(ToolText text, RuleTarget? target)
-    {
-        if (target is null || target.Tool != text.Tool)
-        {
-            return null;
-        }
-        if (target.Chain is { } chain)
-        {
-            return text.LineOf(target.Table ?? "filter", chain, target.Rule) + 1;
-        }
-        var from = 0;
-        int? found = null;
-        foreach (var part in (target.Text ?? "").Split('\n'))
-        {
-            var words = part.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            found = null;
-            for (var i = from; i < text.Lines.Length; i++)
-            {
-                var line = text.Lines[i].Text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (words.All(line.Contains))
-                {
-                    found = i + 1;
-                    from = i + 1;
-                    break;
-                }
-            }
-            if (found is null)
-            {
-                return null;
-            }
-        }
-        return found;
-    }
+    /// <summary>The 1-based line of a target in a tool's output, or null when that output does not show it.</summary>
+    public static int? LineOf(ToolText text, RuleTarget? target) =>
+        target is not null && target.Tool == text.Tool ? text.Listing.LineOf(target.Anchor) : null;
 
     private async Task OnLaneChanged(int lane)
     {
