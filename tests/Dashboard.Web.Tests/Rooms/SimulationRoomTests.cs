@@ -316,7 +316,7 @@ public sealed class SimulationRoomTests : IAsyncLifetime
 
         Assert.Equal("IPVS (wrr, NAT, weights 3,1)", _room.Snapshot.Layouts[1].Title);
         // ipvsadm -Ln's columns: -> RemoteAddress:Port Forward Weight ActiveConn InActConn.
-        var realServers = _room.Tools(1).Single(t => t.Tool == "ipvsadm -Ln").Lines
+        var realServers = _room.Tools(1).Single(t => t.Tool == "ipvsadm -Ln").Listing.Lines
             .Select(l => l.Text.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             .Where(f => f.Length == 6 && f[0] == "->" && f[2] == "Masq").Select(f => f[3]).ToList();
         Assert.Contains("3", realServers);
