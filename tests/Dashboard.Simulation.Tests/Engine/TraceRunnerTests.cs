@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.Kubernetes;
 using Dashboard.Simulation.Scenarios;
@@ -8,7 +7,6 @@ namespace Dashboard.Simulation.Tests.Engine;
 public class TraceRunnerTests
 {
     private static readonly string Small = ScenarioCatalog.GetYaml("small");
-    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
 
     private static TraceResult Run(long seed = 1, params TracePacketRequest[] packets) =>
         TraceRunner.Run(new TraceRequest { Mode = "iptables", Objects = Small, Seed = seed, Packets = packets });
@@ -78,18 +76,6 @@ public class TraceRunnerTests
     }
 
     [Fact]
-    public void Run_Result_SerializesWithEventKinds()
-    {
-        var result = Run(1, Syn("192.168.5.5", 40000, "10.96.0.30", 80));
-
-        var json = JsonSerializer.Serialize(result, Web);
-
-        Assert.Contains("\"kind\":\"natApplied\"", json, StringComparison.Ordinal);
-        Assert.Contains("\"rewrite\":\"DNAT\"", json, StringComparison.Ordinal);
-        Assert.Contains("\"kind\":\"rulesScanned\"", json, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void Run_InvalidPackets_EveryProblemWithItsPointer()
     {
         var e = Assert.Throws<InputException>(() => TraceRunner.Run(new TraceRequest
@@ -127,7 +113,7 @@ public class TraceRunnerTests
             Syn("10.244.0.5", 40000, "10.96.0.40", 80) with { At = 1 }).Packets;
 
         Assert.Equal("rejected", result[0].Outcome.Kind);
-        Assert.Contains("icmp-port-unreachable", result[0].Outcome.Reason, StringComparison.Ordinal);
+        Assert.Contains("icmp-port-unreachable", result[0].Outcome.Why?.ToString(), StringComparison.Ordinal);
         // The rejected SYN was never confirmed: the retry is a NEW connection again and walks the nat table again.
         Assert.Contains(result[1].Trace, t => t.Table == "nat");
     }

@@ -3,7 +3,7 @@ using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.Kubernetes;
 using Dashboard.Web.Hosting;
 
-namespace Dashboard.Web.Api;
+namespace Dashboard.Web.Api.Trace;
 
 /// <summary>POST /api/v1/trace: walks the requested packets through a simulated node and returns what happened to each.</summary>
 public static class TraceEndpoints
@@ -52,7 +52,7 @@ public static class TraceEndpoints
             {
                 return HeavyWork.Busy(context);
             }
-            return Results.Json(trace.Run(), ApiJson.Options);
+            return Results.Json(TraceResponse.Of(trace.Run()), ApiJson.Options);
         }
         catch (InputException exception)
         {
