@@ -1,4 +1,5 @@
 using Dashboard.Simulation.Engine;
+using Dashboard.Simulation.Tests.Engine;
 using Dashboard.Simulation.KubeProxy;
 using Dashboard.Simulation.Kubernetes;
 using Dashboard.Simulation.Scenarios;
@@ -49,7 +50,7 @@ public sealed class IpvsTraceConformanceTests
         var kernel = protocol == "udp"
             ? (await lab.SendUdpAsync(client, sourcePort, destination, destinationPort, ct)).Request
             : (await lab.SendTcpSynAsync(client, sourcePort, destination, destinationPort, ct)).Syn;
-        var simulated = TraceRunner.Run(new TraceRequest
+        var simulated = TraceSpec.Run(new TraceSpec
         {
             Mode = "ipvs",
             Objects = Yaml,

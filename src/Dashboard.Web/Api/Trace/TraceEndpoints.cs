@@ -47,16 +47,20 @@ public static class TraceEndpoints
             {
                 return syntaxProblem!;
             }
-            var trace = TraceRunner.Prepare(traceRequest, new InputBudget(aborted));
-            if (turn is null && trace.Work > HeavyWork.Work && (turn = await heavy.EnterAsync(aborted)) is null)
+            var input = TraceRequestReader.Read(traceRequest, new InputBudget(aborted));
+            if (turn is null && input.Work > HeavyWork.Work && (turn = await heavy.EnterAsync(aborted)) is null)
             {
                 return HeavyWork.Busy(context);
             }
-            return Results.Json(TraceResponse.Of(trace.Run()), ApiJson.Options);
+            return Results.Json(TraceResponse.Of(TraceRunner.Run(input, aborted)), ApiJson.Options);
         }
         catch (InputException exception)
         {
             return ApiProblems.FromInputException(exception);
+        }
+        catch (TraceInputException exception)
+        {
+            return ApiProblems.FromInputException(TraceRequestReader.Describe(exception));
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {
