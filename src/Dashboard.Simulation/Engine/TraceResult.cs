@@ -51,7 +51,7 @@ public sealed record IpvsView(
 public sealed record IpvsServiceView(bool Hit, string? Service, int Bucket, int ChainLength);
 
 /// <summary>The scheduler's pick for a new connection and its reason; Persistence says how a persistent service decided.</summary>
-public sealed record IpvsSchedulerView(string Name, string RealServer, EngineText Why, string? Persistence);
+public sealed record IpvsSchedulerView(string Name, string RealServer, Explanation Why, string? Persistence);
 
 /// <summary>
 /// The connection-table lookup: hit or miss, direction (in: client to virtual service; out: a NAT reply), bucket and
@@ -94,4 +94,4 @@ public sealed record EthernetView(string Src, string Dst);
 public sealed record OuterView(string Proto, string Src, string Dst);
 
 /// <summary>delivered (to ip:port), dropped or rejected (and why).</summary>
-public sealed record OutcomeView(string Kind, string? To, EngineText? Why);
+public sealed record OutcomeView(string Kind, string? To, Explanation? Why);

@@ -63,35 +63,26 @@ public sealed record NatApplied(
 public sealed record Routed(string Decision, string OutInterface, double CostNs) : TraversalEvent(CostNs);
 
 /// <summary>The packet left the node towards ip:port, or reached a local socket.</summary>
-public sealed record Delivered(string To, EngineText Route, double CostNs) : TraversalEvent(CostNs)
-{
-    /// <summary>The interface it left by, or how it got there, in English.</summary>
-    public string Via => Route.ToString();
-}
+/// <summary>Route: the interface it left by, or how it got there.</summary>
+public sealed record Delivered(string To, Explanation Route, double CostNs) : TraversalEvent(CostNs);
 
-/// <summary>The packet was dropped, and why (in English as <see cref="Reason"/>; <see cref="Why"/> in any language).</summary>
-public sealed record Dropped(EngineText Why, double CostNs) : TraversalEvent(CostNs)
-{
-    public string Reason => Why.ToString();
-}
+/// <summary>The packet was dropped, and why.</summary>
+public sealed record Dropped(Explanation Why, double CostNs) : TraversalEvent(CostNs);
 
 /// <summary>The packet was rejected: dropped, and an ICMP error (or TCP reset) sent back.</summary>
-public sealed record Rejected(EngineText Why, double CostNs) : TraversalEvent(CostNs)
-{
-    public string Reason => Why.ToString();
-}
+public sealed record Rejected(Explanation Why, double CostNs) : TraversalEvent(CostNs);
 
 /// <summary>IPVS hashed &lt;protocol, address, port&gt; into its 256-bucket service table and searched that bucket.</summary>
 public sealed record IpvsServiceLookup(string Service, bool Hit, int Bucket, int ChainLength, double CostNs) : TraversalEvent(CostNs);
 
 /// <summary>
 /// IPVS searched its connection table (in: ip_vs_conn_in_get for a client packet; out: ip_vs_conn_out_get for a reply),
-/// with the outcome in words, the bucket, its chain length, and the entry's state afterwards.
+/// with what it found, the bucket, its chain length, and the entry's state afterwards.
 /// </summary>
 public sealed record IpvsConnectionLookup(
     string Direction,
     ConnectionTuple Key,
-    EngineText Outcome,
+    Explanation Outcome,
     int Bucket,
     int ChainLength,
     string? State,
@@ -99,16 +90,10 @@ public sealed record IpvsConnectionLookup(
 {
     /// <summary>Formatted only when someone reads it, as <see cref="ConntrackLookup.Tuple"/> is.</summary>
     public string Tuple => $"{Key.Protocol.ToName()} {Key}";
-
-    public string Result => Outcome.ToString();
 }
 
 /// <summary>The scheduler picked a real server for a new connection, and why.</summary>
-public sealed record IpvsScheduled(string Scheduler, string RealServer, EngineText Why, double CostNs)
-    : TraversalEvent(CostNs)
-{
-    public string Reason => Why.ToString();
-}
+public sealed record IpvsScheduled(string Scheduler, string RealServer, Explanation Why, double CostNs) : TraversalEvent(CostNs);
 
 /// <summary>IPVS transmitted the packet to the real server by NAT, DR or TUN: the headers before and after.</summary>
 public sealed record IpvsForwarded(
@@ -129,8 +114,4 @@ public sealed record IpvsForwarded(
 public sealed record ConntrackAltered(string Reply, double CostNs) : TraversalEvent(CostNs);
 
 /// <summary>A DR or TUN real server answered the client directly: the node never saw this packet.</summary>
-public sealed record DirectReply(string Method, string RealServer, EngineText Why, double CostNs)
-    : TraversalEvent(CostNs)
-{
-    public string Reason => Why.ToString();
-}
+public sealed record DirectReply(string Method, string RealServer, Explanation Why, double CostNs) : TraversalEvent(CostNs);

@@ -144,7 +144,7 @@ public class IpvsTraceTests
         var servers = result.Packets.Select(p => p.Outcome.To).ToList();
         Assert.Equal(3, servers.Take(3).Distinct().Count());
         Assert.Equal(servers[0], servers[3]);
-        Assert.All(result.Packets, p => Assert.StartsWith("rr: ", p.Ipvs!.Scheduler!.Why.ToString(), StringComparison.Ordinal));
+        Assert.All(result.Packets, p => Assert.Contains(p.Ipvs!.Scheduler!.Why.Code, new[] { ExplanationCode.RrFirst, ExplanationCode.RrNext }));
     }
 
     [Fact]
@@ -190,7 +190,7 @@ public class IpvsTraceTests
         var packet = Run(Small, null, Tcp("10.244.0.5", 40000, "10.96.0.40", 80)).Packets[0];
 
         Assert.Equal("rejected", packet.Outcome.Kind);
-        Assert.Contains("ICMP port unreachable", packet.Outcome.Why?.ToString(), StringComparison.Ordinal);
+        Assert.Equal(ExplanationCode.IpvsNoRealServer, packet.Outcome.Why!.Code); // ICMP port unreachable
         Assert.True(packet.Ipvs!.Service!.Hit);
     }
 

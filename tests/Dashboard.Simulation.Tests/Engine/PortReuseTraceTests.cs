@@ -84,7 +84,7 @@ public class PortReuseTraceTests
         var reused = result.Packets[6];
         Assert.Equal(["reopened", "miss"], reused.Events.OfType<ConntrackLookup>().Select(l => l.Result));
         var lookup = reused.Events.OfType<IpvsConnectionLookup>().Single();
-        Assert.Contains("TIME_WAIT on the same ports: conn_reuse_mode=1 expires it for the new SYN", lookup.Result, StringComparison.Ordinal);
+        Assert.Equal("IpvsLookupRescheduled(IpvsExpiredPortReuse(TIME_WAIT))", lookup.Outcome.ToString()); // conn_reuse_mode=1 expires it for the new SYN
         Assert.NotNull(reused.Ipvs!.Scheduler);
         // rr moves on from the server the closed connection had.
         Assert.Equal("delivered", reused.Outcome.Kind);

@@ -91,7 +91,8 @@ public class TraceRunnerTests
             Syn("10.244.0.5", 40000, "10.96.0.40", 80) with { At = 1 }).Packets;
 
         Assert.Equal("rejected", result[0].Outcome.Kind);
-        Assert.Contains("icmp-port-unreachable", result[0].Outcome.Why?.ToString(), StringComparison.Ordinal);
+        Assert.Equal(ExplanationCode.RuleReject, result[0].Outcome.Why!.Code);
+        Assert.Equal("icmp-port-unreachable", result[0].Outcome.Why!.Values[3]);
         // The rejected SYN was never confirmed: the retry is a NEW connection again and walks the nat table again.
         Assert.Contains(result[1].Trace, t => t.Table == "nat");
     }

@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Dashboard.Simulation.Engine;
+using Dashboard.Web.Resources;
 
 namespace Dashboard.Web.Api.Trace;
 
@@ -40,15 +41,15 @@ public abstract record EventResponse(double CostNs)
         ChainPolicy p => new ChainPolicyResponse(p.Table, p.Chain, p.Policy, p.CostNs),
         NatApplied n => new NatAppliedResponse(n.Rewrite, n.By, n.Before, n.After, n.CostNs),
         Routed r => new RoutedResponse(r.Decision, r.OutInterface, r.CostNs),
-        Delivered d => new DeliveredResponse(d.To, d.Route.ToString(), d.CostNs),
-        Dropped d => new DroppedResponse(d.Why.ToString(), d.CostNs),
-        Rejected r => new RejectedResponse(r.Why.ToString(), r.CostNs),
+        Delivered d => new DeliveredResponse(d.To, Explanations.English(d.Route), d.CostNs),
+        Dropped d => new DroppedResponse(Explanations.English(d.Why), d.CostNs),
+        Rejected r => new RejectedResponse(Explanations.English(r.Why), r.CostNs),
         IpvsServiceLookup s => new IpvsServiceLookupResponse(s.Service, s.Hit, s.Bucket, s.ChainLength, s.CostNs),
-        IpvsConnectionLookup c => new IpvsConnectionLookupResponse(c.Direction, c.Bucket, c.ChainLength, c.State, c.Tuple, c.Outcome.ToString(), c.CostNs),
-        IpvsScheduled s => new IpvsScheduledResponse(s.Scheduler, s.RealServer, s.Why.ToString(), s.CostNs),
+        IpvsConnectionLookup c => new IpvsConnectionLookupResponse(c.Direction, c.Bucket, c.ChainLength, c.State, c.Tuple, Explanations.English(c.Outcome), c.CostNs),
+        IpvsScheduled s => new IpvsScheduledResponse(s.Scheduler, s.RealServer, Explanations.English(s.Why), s.CostNs),
         IpvsForwarded f => new IpvsForwardedResponse(f.Method, f.RealServer, f.Before, f.After, f.CostNs),
         ConntrackAltered a => new ConntrackAlteredResponse(a.Reply, a.CostNs),
-        DirectReply d => new DirectReplyResponse(d.Method, d.RealServer, d.Why.ToString(), d.CostNs),
+        DirectReply d => new DirectReplyResponse(d.Method, d.RealServer, Explanations.English(d.Why), d.CostNs),
         _ => throw new ArgumentOutOfRangeException(nameof(e), e.GetType().Name, "a traversal event the trace API does not write"),
     };
 }

@@ -1,4 +1,5 @@
 using Dashboard.Simulation.Engine;
+using Dashboard.Web.Resources;
 
 namespace Dashboard.Web.Api.Trace;
 
@@ -37,12 +38,12 @@ public sealed record PacketTraceResponse(
         packet.RulesEvaluated,
         packet.Conntrack,
         packet.HeadersAfter,
-        new OutcomeResponse(packet.Outcome.Kind, packet.Outcome.To, packet.Outcome.Why?.ToString()),
+        new OutcomeResponse(packet.Outcome.Kind, packet.Outcome.To, packet.Outcome.Why is { } why ? Explanations.English(why) : null),
         packet.SeenByNode,
         packet.Ipvs is { } ipvs
             ? new IpvsResponse(
                 ipvs.Service,
-                ipvs.Scheduler is { } s ? new IpvsSchedulerResponse(s.Name, s.RealServer, s.Persistence, s.Why.ToString()) : null,
+                ipvs.Scheduler is { } s ? new IpvsSchedulerResponse(s.Name, s.RealServer, s.Persistence, Explanations.English(s.Why)) : null,
                 ipvs.Connection,
                 ipvs.Forward,
                 ipvs.TraceAfter)
