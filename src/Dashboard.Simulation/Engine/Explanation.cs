@@ -79,6 +79,18 @@ public enum ExplanationCode
     ShFallback,
     MhFallback,
 
+    // What a kube-proxy sync changed.
+    IptablesRulesRewritten,
+    VirtualServiceDeleted,
+    VirtualServiceAdded,
+    RealServerAdded,
+    RealServerDeletedUdp,
+    RealServerDeletedIdle,
+    RealServerWeightZero,
+    RealServerDeletedAtTick,
+    ConnectionFlushed,
+    ConnectionsFlushed,
+
     // How a delivered packet left.
     ViaInterface,
     ViaLocalSocket,

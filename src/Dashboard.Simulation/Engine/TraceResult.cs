@@ -13,7 +13,7 @@ public sealed record TraceResult(
     NodeViews? Views);
 
 /// <summary>A kube-proxy sync at a virtual time and what it changed: IPVS real servers, deleted conntrack entries.</summary>
-public sealed record UpdateResult(double At, IReadOnlyList<string> Changes, IReadOnlyList<string> ConntrackDeleted);
+public sealed record UpdateResult(double At, IReadOnlyList<Explanation> Changes, IReadOnlyList<string> ConntrackDeleted);
 
 /// <summary>What the real tools print on the node after the packets (null where the mode has no such tool).</summary>
 public sealed record NodeViews(

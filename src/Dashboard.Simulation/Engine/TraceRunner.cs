@@ -74,12 +74,12 @@ public static class TraceRunner
     /// <summary>A kube-proxy sync with the update's objects: new rules (and ipsets, virtual servers), stale UDP flows cleared.</summary>
     private static UpdateResult Apply(NodeDataplane dataplane, ClusterUpdate update, NodeSettings node, IpvsTraceOptions? ipvs)
     {
-        IReadOnlyList<string> changes;
+        IReadOnlyList<Explanation> changes;
         if (ipvs is null)
         {
             var ruleset = NodeIptables.Build(update.Objects, node);
             dataplane.Resync(ruleset);
-            changes = ["iptables-restore: the rules were rewritten for the new endpoints; existing conntrack entries keep their DNAT target"];
+            changes = [new Explanation(ExplanationCode.IptablesRulesRewritten)];
         }
         else
         {

@@ -1,7 +1,7 @@
 using System.Globalization;
 using Dashboard.Simulation.Engine;
-using Dashboard.Simulation.Tests.Engine;
 using Dashboard.Simulation.Scenarios;
+using Dashboard.Simulation.Tests.Engine;
 using Dashboard.Simulation.Tests.Kernel;
 
 namespace Dashboard.Simulation.Tests.Conformance;

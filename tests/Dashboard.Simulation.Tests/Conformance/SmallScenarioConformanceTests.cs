@@ -1,9 +1,9 @@
 using Dashboard.Simulation.Engine;
-using Dashboard.Simulation.Tests.Engine;
 using Dashboard.Simulation.KubeProxy;
 using Dashboard.Simulation.Kubernetes;
 using Dashboard.Simulation.Netfilter;
 using Dashboard.Simulation.Scenarios;
+using Dashboard.Simulation.Tests.Engine;
 using Dashboard.Simulation.Tests.Kernel;
 
 namespace Dashboard.Simulation.Tests.Conformance;

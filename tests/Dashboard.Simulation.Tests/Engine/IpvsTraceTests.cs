@@ -288,7 +288,7 @@ public class IpvsTraceTests
         });
 
         var update = Assert.Single(result.Updates);
-        Assert.Contains(update.Changes, c => c.Contains($"real server {gone}:80 set to weight 0", StringComparison.Ordinal));
+        Assert.Contains(update.Changes, c => c.Code == ExplanationCode.RealServerWeightZero && c.Values[1].ToString() == $"{gone}:80");
         Assert.Equal($"{gone}:80", result.Packets[3].Outcome.To); // the established connection continues
         Assert.Equal($"{remaining}:80", result.Packets[4].Outcome.To);
         Assert.Equal($"{remaining}:80", result.Packets[5].Outcome.To);
@@ -380,8 +380,8 @@ public class IpvsTraceTests
             Updates = [new UpdateSpec { At = 1, Objects = withoutIt }],
             Views = true,
         });
-        Assert.Contains(ipvs.Updates[0].Changes, c => c.Contains($"deleted real server {gone}:53 (UDP", StringComparison.Ordinal));
-        Assert.Contains(ipvs.Updates[0].Changes, c => c.Contains("flushed 1 connection of deleted real servers", StringComparison.Ordinal));
+        Assert.Contains(ipvs.Updates[0].Changes, c => c.Code == ExplanationCode.RealServerDeletedUdp && c.Values[1].ToString() == $"{gone}:53");
+        Assert.Contains(ipvs.Updates[0].Changes, c => c.ToString() == "ConnectionFlushed(1)");
         Assert.Equal("delivered", ipvs.Packets[1].Outcome.Kind);
         Assert.Equal($"{remaining}:53", ipvs.Packets[1].Outcome.To);
         Assert.DoesNotContain($"{gone}:53", ipvs.Views!.IpvsadmLnc, StringComparison.Ordinal);

@@ -12,15 +12,18 @@ namespace Dashboard.Web.Api.Trace;
 public sealed record TraceResponse(
     IReadOnlyList<string> Warnings,
     IReadOnlyList<PacketTraceResponse> Packets,
-    IReadOnlyList<UpdateResult> Updates,
+    IReadOnlyList<UpdateResponse> Updates,
     NodeViews? Views)
 {
     public static TraceResponse Of(TraceResult result) => new(
         result.Warnings,
         [.. result.Packets.Select(PacketTraceResponse.Of)],
-        result.Updates,
+        [.. result.Updates.Select(u => new UpdateResponse(u.At, [.. u.Changes.Select(Explanations.English)], u.ConntrackDeleted))],
         result.Views);
 }
+
+/// <summary>A kube-proxy sync at a virtual time (seconds) and what it changed: IPVS real servers, deleted conntrack entries.</summary>
+public sealed record UpdateResponse(double At, IReadOnlyList<string> Changes, IReadOnlyList<string> ConntrackDeleted);
 
 /// <summary>What happened to one packet: the kernel-style TRACE, the rules it cost, conntrack's view, where it went.</summary>
 public sealed record PacketTraceResponse(
