@@ -3,7 +3,7 @@ using Dashboard.Simulation.Packets;
 namespace Dashboard.Simulation.Engine;
 
 /// <summary>
-/// The answer to a trace request: one result per packet, in order, plus warnings about the input, what each update's
+/// What a trace found: one result per packet, in order, plus warnings about the input, what each update's
 /// sync changed, and (when asked) the tools' views of the node after the last packet.
 /// </summary>
 public sealed record TraceResult(

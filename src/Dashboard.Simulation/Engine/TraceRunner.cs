@@ -111,7 +111,7 @@ public static class TraceRunner
     /// <summary>
     /// DR and TUN leave the packet's IP header (DR) or the inner packet (TUN) as the client sent it, so a real server
     /// must accept it at the virtual port: no port mapping. DR also needs every real server on the director's L2
-    /// segment, since only the MAC changes. Checked for the virtual services the request's packets address.
+    /// segment, since only the MAC changes. Checked for the virtual services the trace's packets address.
     /// </summary>
     private static void CheckIpvsTopology(ServiceTable services, IReadOnlyList<TracePacket> packets, IpvsTraceOptions ipvs, List<TraceProblem> problems)
     {
