@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 using Dashboard.Web.Api;
+using Dashboard.Web.Api.Trace;
 using Dashboard.Web.Components;
 using Dashboard.Web.Hosting;
 using Dashboard.Web.Hubs;

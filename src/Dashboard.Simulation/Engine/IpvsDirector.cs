@@ -29,11 +29,11 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
     /// their real servers; wanted ones are added; a real server that disappeared is deleted at once when its service
     /// is UDP or it has no connections, and otherwise set to weight 0 (graceful termination) so its connections finish
     /// while it takes no new ones; one that came back while weight 0 is deleted and added again with weight 1.
-    /// Returns what changed, in words.
+    /// Returns what changed.
     /// </summary>
-    public IReadOnlyList<string> Sync(ServiceTable desired, TimeSpan now)
+    public IReadOnlyList<Explanation> Sync(ServiceTable desired, TimeSpan now)
     {
-        var changes = new List<string>();
+        var changes = new List<Explanation>();
         var deleted = false;
         RetryGracefulDeletes(now, changes);
         foreach (var service in Services.Services.ToList())
@@ -46,7 +46,7 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
                 }
                 _gracefulDeletes.RemoveAll(g => g.Service == service);
                 Services.Remove(service);
-                changes.Add($"deleted virtual service {service} and its real servers");
+                changes.Add(new Explanation(ExplanationCode.VirtualServiceDeleted, service));
             }
         }
         foreach (var wanted in desired.Services)
@@ -63,7 +63,7 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
                     added.AddServer(server.Address, server.Port, server.Weight, server.Method);
                 }
                 Services.Add(added);
-                changes.Add($"added virtual service {added} with {added.Servers.Count} real servers");
+                changes.Add(new Explanation(ExplanationCode.VirtualServiceAdded, added, added.Servers.Count));
                 continue;
             }
             // The desired service was built by adding its endpoints in their sorted order, each at the head: walking
@@ -82,7 +82,7 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
                     current.RemoveServer(existing.Address, existing.Port);
                 }
                 current.AddServer(server.Address, server.Port, server.Weight, server.Method);
-                changes.Add($"{current}: added real server {server}");
+                changes.Add(new Explanation(ExplanationCode.RealServerAdded, current, server));
             }
             foreach (var server in current.Servers.ToList())
             {
@@ -93,13 +93,13 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
                 if (current.Protocol != IpProtocol.Tcp || server.ActiveConnections + server.InactiveConnections == 0)
                 {
                     deleted |= current.RemoveServer(server.Address, server.Port);
-                    changes.Add($"{current}: deleted real server {server} ({(current.Protocol != IpProtocol.Tcp ? "UDP: no graceful termination" : "no connections")})");
+                    changes.Add(new Explanation(current.Protocol != IpProtocol.Tcp ? ExplanationCode.RealServerDeletedUdp : ExplanationCode.RealServerDeletedIdle, current, server));
                 }
                 else
                 {
                     current.EditServer(server.Address, server.Port, weight: 0);
                     _gracefulDeletes.Add((current, server));
-                    changes.Add($"{current}: real server {server} set to weight 0 (graceful termination: {server.ActiveConnections} active, {server.InactiveConnections} inactive connections continue)");
+                    changes.Add(new Explanation(ExplanationCode.RealServerWeightZero, current, server, server.ActiveConnections, server.InactiveConnections));
                 }
             }
         }
@@ -114,12 +114,12 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
     /// ip_vs_del_dest queues ip_vs_expire_nodest_conn_flush (kernels 5.9 and later): the connections of the servers
     /// just deleted leave the table, and their conntrack entries with them, a jiffy later (here, at once).
     /// </summary>
-    private void FlushUnavailable(TimeSpan now, List<string>? changes)
+    private void FlushUnavailable(TimeSpan now, List<Explanation>? changes)
     {
         var flushed = Connections.FlushUnavailable(now);
         if (flushed > 0)
         {
-            changes?.Add($"flushed {flushed} connection{(flushed == 1 ? "" : "s")} of deleted real servers (ip_vs_expire_nodest_conn_flush)");
+            changes?.Add(new Explanation(flushed == 1 ? ExplanationCode.ConnectionFlushed : ExplanationCode.ConnectionsFlushed, flushed));
         }
     }
 
@@ -128,7 +128,7 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
     /// every minute's tick since kube-proxy started, the weight-0 real servers whose connections have all gone are
     /// deleted. A server drained at 0:45 goes at the 1:00 tick, not a minute after it was set to weight 0.
     /// </summary>
-    public void RetryGracefulDeletes(TimeSpan now, List<string>? changes = null)
+    public void RetryGracefulDeletes(TimeSpan now, List<Explanation>? changes = null)
     {
         for (var tick = _lastGracefulTick + GracefulDeleteCheckInterval; tick <= now; tick += GracefulDeleteCheckInterval)
         {
@@ -148,7 +148,7 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
                 {
                     deleted |= service.RemoveServer(server.Address, server.Port);
                     _gracefulDeletes.RemoveAt(i);
-                    changes?.Add($"{service}: deleted real server {server} at kube-proxy's graceful-termination tick {tick.TotalSeconds:0} s (no connections left)");
+                    changes?.Add(new Explanation(ExplanationCode.RealServerDeletedAtTick, service, server, tick.TotalSeconds));
                 }
             }
             if (deleted)

@@ -3,8 +3,24 @@ using Dashboard.Simulation.Packets;
 
 namespace Dashboard.Simulation.Engine;
 
-/// <summary>A real server that cannot be reached by the chosen forwarding method, and what the user can change.</summary>
-public sealed record TopologyProblem(RealServer Server, VirtualService Service, string Setting, string Message);
+/// <summary>Why a forwarding method cannot reach a real server.</summary>
+public enum TopologyIssue
+{
+    /// <summary>Direct routing only rewrites the MAC: the real server must be on the director's L2 segment.</summary>
+    NotOnL2Segment,
+
+    /// <summary>DR and TUN leave the client's destination port as it was: the real server must listen on the virtual port.</summary>
+    PortMapped,
+}
+
+/// <summary>A real server that cannot be reached by the chosen forwarding method, and why.</summary>
+public sealed record TopologyProblem(RealServer Server, VirtualService Service, TopologyIssue Issue, ForwardingMethod Method, Ipv4Prefix L2Subnet)
+{
+    /// <summary>In English, for the compare page's warnings (which are English throughout, like the objects' warnings).</summary>
+    public string Message => Issue == TopologyIssue.NotOnL2Segment
+        ? $"real server {Server} of {Service} is not on the director's L2 segment {L2Subnet}: direct routing only rewrites the MAC"
+        : $"real server {Server} of {Service} listens on port {Server.Port}, not {Service.Port}: {IpvsDirector.MethodName(Method)} cannot map ports (targetPort must equal port)";
+}
 
 /// <summary>
 /// What LVS's direct routing and tunnelling demand of a real server. Both leave the client's IP header as it was
@@ -19,18 +35,15 @@ public static class IpvsTopology
         {
             yield break;
         }
-        var name = IpvsDirector.MethodName(method);
         foreach (var server in service.Servers)
         {
             if (method == ForwardingMethod.DirectRouting && !l2Subnet.Contains(server.Address))
             {
-                yield return new TopologyProblem(server, service, "l2Subnet",
-                    $"real server {server} of {service} is not on the director's L2 segment {l2Subnet}: direct routing only rewrites the MAC");
+                yield return new TopologyProblem(server, service, TopologyIssue.NotOnL2Segment, method, l2Subnet);
             }
             if (server.Port != service.Port)
             {
-                yield return new TopologyProblem(server, service, "forwarding",
-                    $"real server {server} of {service} listens on port {server.Port}, not {service.Port}: {name} cannot map ports (targetPort must equal port)");
+                yield return new TopologyProblem(server, service, TopologyIssue.PortMapped, method, l2Subnet);
             }
         }
     }

@@ -38,9 +38,9 @@ public sealed partial class NodeDataplane
                     break;
                 case ConnectionLookupOutcome.ExpiredAndDropped:
                     AddConnectionLookup("in", tuple, lookup, Expired(lookup));
-                    return IpvsDrop(new EngineText(nameof(EngineTexts.IpvsDropExpiredOldFlow), Expired(lookup)));
+                    return IpvsDrop(new Explanation(ExplanationCode.IpvsDropExpiredOldFlow, Expired(lookup)));
                 case ConnectionLookupOutcome.Rescheduled:
-                    AddConnectionLookup("in", tuple, lookup, new EngineText(nameof(EngineTexts.IpvsLookupRescheduled), Expired(lookup)));
+                    AddConnectionLookup("in", tuple, lookup, new Explanation(ExplanationCode.IpvsLookupRescheduled, Expired(lookup)));
                     if (Schedule(ipvs, tuple, out var retaken) is not { } rescheduled)
                     {
                         return retaken;
@@ -48,16 +48,16 @@ public sealed partial class NodeDataplane
                     connection = rescheduled;
                     break;
                 case ConnectionLookupOutcome.DestinationUnavailable:
-                    AddConnectionLookup("in", tuple, lookup, new EngineText(nameof(EngineTexts.IpvsLookupHitServerGone), lookup.Connection!.Server));
-                    return IpvsDrop(new EngineText(nameof(EngineTexts.IpvsDropServerGone), lookup.Connection.Server));
+                    AddConnectionLookup("in", tuple, lookup, new Explanation(ExplanationCode.IpvsLookupHitServerGone, lookup.Connection!.Server));
+                    return IpvsDrop(new Explanation(ExplanationCode.IpvsDropServerGone, lookup.Connection.Server));
                 default:
                     // tcp_conn_schedule only schedules a SYN (sloppy_tcp=0) that is not a RST; anything else is not IPVS's business.
                     if (packet.Protocol == IpProtocol.Tcp && ((packet.TcpFlags & TcpFlags.Syn) == 0 || (packet.TcpFlags & TcpFlags.Rst) != 0))
                     {
-                        AddConnectionLookup("in", tuple, lookup, new EngineText(nameof(EngineTexts.IpvsLookupMissNotSyn)));
+                        AddConnectionLookup("in", tuple, lookup, new Explanation(ExplanationCode.IpvsLookupMissNotSyn));
                         return false;
                     }
-                    AddConnectionLookup("in", tuple, lookup, new EngineText(nameof(EngineTexts.IpvsLookupMiss)));
+                    AddConnectionLookup("in", tuple, lookup, new Explanation(ExplanationCode.IpvsLookupMiss));
                     if (Schedule(ipvs, tuple, out var taken) is not { } scheduled)
                     {
                         return taken;
@@ -69,7 +69,7 @@ public sealed partial class NodeDataplane
             ipvs.Connections.Process(connection, IpvsDirection.Input, packet.TcpFlags, packet.Length, now);
             if (lookup.Outcome == ConnectionLookupOutcome.Hit)
             {
-                AddConnectionLookup("in", tuple, lookup, new EngineText(nameof(EngineTexts.IpvsLookupHit)), connection);
+                AddConnectionLookup("in", tuple, lookup, new Explanation(ExplanationCode.IpvsLookupHit), connection);
             }
             Step.Connection = ConnectionView(connection, "in", lookup.Found);
             Step.TraceEntriesBefore = result.Trace.Count;
@@ -78,11 +78,11 @@ public sealed partial class NodeDataplane
         }
 
         /// <summary>Why ip_vs_in expired the entry the packet found.</summary>
-        private static EngineText Expired(ConnectionLookup lookup) => lookup.Why switch
+        private static Explanation Expired(ConnectionLookup lookup) => lookup.Why switch
         {
-            ConnectionReuse.ServerGone => new EngineText(nameof(EngineTexts.IpvsExpiredServerGone), lookup.Connection!.Server),
-            ConnectionReuse.ServerQuiescent => new EngineText(nameof(EngineTexts.IpvsExpiredServerQuiescent), lookup.Connection!.Server),
-            _ => new EngineText(nameof(EngineTexts.IpvsExpiredPortReuse), lookup.Connection!.State.ToIpvsName()),
+            ConnectionReuse.ServerGone => new Explanation(ExplanationCode.IpvsExpiredServerGone, lookup.Connection!.Server),
+            ConnectionReuse.ServerQuiescent => new Explanation(ExplanationCode.IpvsExpiredServerQuiescent, lookup.Connection!.Server),
+            _ => new Explanation(ExplanationCode.IpvsExpiredPortReuse, lookup.Connection!.State.ToIpvsName()),
         };
 
         /// <summary>
@@ -105,7 +105,7 @@ public sealed partial class NodeDataplane
             {
                 // ip_vs_leave: no real server can take it; IPVS answers ICMP port unreachable (even for TCP) and drops.
                 result.Outcome = OutcomeKind.Rejected;
-                var reason = new EngineText(nameof(EngineTexts.IpvsNoRealServer), name, virtualService.Servers.Count);
+                var reason = new Explanation(ExplanationCode.IpvsNoRealServer, name, virtualService.Servers.Count);
                 result.Reason = reason;
                 Add(new Rejected(reason, 0));
                 taken = true;
@@ -205,7 +205,7 @@ public sealed partial class NodeDataplane
             {
                 return;
             }
-            Deliver(new EngineText(nameof(EngineTexts.ViaInterface), packet.OutInterface), deliverTo);
+            Deliver(new Explanation(ExplanationCode.ViaInterface, packet.OutInterface), deliverTo);
         }
 
         /// <summary>
@@ -223,14 +223,14 @@ public sealed partial class NodeDataplane
             var lookup = ipvs.Connections.LookupOut(tuple, now);
             if (lookup.Connection is not { Method: ForwardingMethod.Masquerade } connection)
             {
-                AddConnectionLookup("out", tuple, lookup, new EngineText(nameof(EngineTexts.IpvsLookupOutMiss)));
+                AddConnectionLookup("out", tuple, lookup, new Explanation(ExplanationCode.IpvsLookupOutMiss));
                 return;
             }
             var before = packet.Headers;
             packet.Source = connection.VirtualAddress;
             packet.SourcePort = connection.VirtualPort;
             ipvs.Connections.Process(connection, IpvsDirection.Output, packet.TcpFlags, packet.Length, now);
-            AddConnectionLookup("out", tuple, lookup, new EngineText(nameof(EngineTexts.IpvsLookupOutHit)), connection);
+            AddConnectionLookup("out", tuple, lookup, new Explanation(ExplanationCode.IpvsLookupOutHit), connection);
             Add(new NatApplied("un-DNAT", "ipvs", before, packet.Headers, _cost.IpvsTransmitNs));
             Step.Connection = ConnectionView(connection, "out", hit: true);
         }
@@ -242,9 +242,9 @@ public sealed partial class NodeDataplane
             var method = IpvsDirector.MethodName(connection.Method);
             var realServer = connection.Server.ToString();
             Add(new DirectReply(method, realServer,
-                new EngineText(nameof(EngineTexts.DirectReply), method, connection.DestinationAddress, connection.VirtualAddress, packet.Destination), 0));
+                new Explanation(ExplanationCode.DirectReply, method, connection.DestinationAddress, connection.VirtualAddress, packet.Destination), 0));
             Step.Connection = ConnectionView(connection, "direct", hit: true);
-            Deliver(new EngineText(nameof(EngineTexts.ViaRealServerRoute)), Endpoint(packet.Destination, packet.DestinationPort));
+            Deliver(new Explanation(ExplanationCode.ViaRealServerRoute), Endpoint(packet.Destination, packet.DestinationPort));
         }
 
         /// <summary>The entry as the packet left it: its bucket and that bucket's chain, state and seconds left.</summary>
@@ -252,11 +252,11 @@ public sealed partial class NodeDataplane
             new(hit, direction, connection.Bucket, dataplane._ipvs!.Connections.ChainLength(connection.Bucket),
                 connection.State.ToIpvsName(), connection.RemainingSeconds(now));
 
-        private void AddConnectionLookup(string direction, ConnectionTuple tuple, ConnectionLookup lookup, EngineText outcome, IpvsConnection? connection = null) =>
+        private void AddConnectionLookup(string direction, ConnectionTuple tuple, ConnectionLookup lookup, Explanation outcome, IpvsConnection? connection = null) =>
             Add(new IpvsConnectionLookup(direction, tuple, outcome, lookup.Bucket, lookup.ChainLength,
                 connection?.State.ToIpvsName(), _cost.IpvsConnectionLookupNs));
 
-        private bool IpvsDrop(EngineText reason)
+        private bool IpvsDrop(Explanation reason)
         {
             Drop(reason);
             return true;

@@ -173,7 +173,7 @@ public sealed partial class NodeDataplane
                 {
                     return;
                 }
-                Deliver(new EngineText(nameof(EngineTexts.ViaLocalSocket)));
+                Deliver(new Explanation(ExplanationCode.ViaLocalSocket));
                 return;
             }
             packet.OutInterface = dataplane._network.OutInterface(packet.Destination);
@@ -192,7 +192,7 @@ public sealed partial class NodeDataplane
             {
                 return;
             }
-            Deliver(new EngineText(nameof(EngineTexts.ViaInterface), packet.OutInterface));
+            Deliver(new Explanation(ExplanationCode.ViaInterface, packet.OutInterface));
         }
 
         private void Enter(NetfilterHook hook) => Add(new HookEntered(hook.ChainName(), _cost.HookNs));
@@ -239,7 +239,7 @@ public sealed partial class NodeDataplane
             if (!conntrack.TryMakeRoom(tuple, out _))
             {
                 SetCtState(CtState.Invalid);
-                return Drop(new EngineText(nameof(EngineTexts.ConntrackTableFull)));
+                return Drop(new Explanation(ExplanationCode.ConntrackTableFull));
             }
             _entry = conntrack.CreateUnconfirmed(tuple, now);
             _isNew = true;
@@ -338,14 +338,14 @@ public sealed partial class NodeDataplane
             return true;
         }
 
-        private void Deliver(EngineText via, string? to = null)
+        private void Deliver(Explanation via, string? to = null)
         {
             result.Outcome = OutcomeKind.Delivered;
             result.To = to ?? Endpoint(packet.Destination, packet.DestinationPort);
             Add(new Delivered(result.To, via, _cost.DeliverNs));
         }
 
-        private bool Drop(EngineText reason)
+        private bool Drop(Explanation reason)
         {
             result.Outcome = OutcomeKind.Dropped;
             result.Reason = reason;
@@ -429,7 +429,7 @@ public sealed partial class NodeDataplane
                         {
                             if (stack.Count >= MaxJumpDepth)
                             {
-                                return Drop(new EngineText(nameof(EngineTexts.JumpTooDeep), MaxJumpDepth, chain.Name));
+                                return Drop(new Explanation(ExplanationCode.JumpTooDeep, MaxJumpDepth, chain.Name));
                             }
                             stack.Push((chain, index + 1));
                         }
@@ -453,11 +453,11 @@ public sealed partial class NodeDataplane
                         return true;
                     case VerdictTarget:
                         Matched(tableName, rule, "DROP");
-                        return Drop(new EngineText(nameof(EngineTexts.RuleDrop), tableName, rule.Chain.Name, rule.Position));
+                        return Drop(new Explanation(ExplanationCode.RuleDrop, tableName, rule.Chain.Name, rule.Position));
                     case RejectTarget reject:
                         Matched(tableName, rule, "DROP");
                         result.Outcome = OutcomeKind.Rejected;
-                        var reason = new EngineText(nameof(EngineTexts.RuleReject), tableName, rule.Chain.Name, rule.Position, reject.RejectWith);
+                        var reason = new Explanation(ExplanationCode.RuleReject, tableName, rule.Chain.Name, rule.Position, reject.RejectWith);
                         result.Reason = reason;
                         Add(new Rejected(reason, 0));
                         return false;
@@ -511,7 +511,7 @@ public sealed partial class NodeDataplane
             var name = policy == Verdict.Drop ? "DROP" : "ACCEPT";
             result.Trace.Add(new KernelTraceEntry(tableName, chain.Name, null, "POLICY:" + name));
             Add(new ChainPolicy(tableName, chain.Name, name, 0));
-            return policy != Verdict.Drop || Drop(new EngineText(nameof(EngineTexts.PolicyDrop), tableName, chain.Name));
+            return policy != Verdict.Drop || Drop(new Explanation(ExplanationCode.PolicyDrop, tableName, chain.Name));
         }
 
         private void Matched(string tableName, Rule rule, string verdict)

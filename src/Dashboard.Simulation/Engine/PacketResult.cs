@@ -31,7 +31,7 @@ public sealed class PacketResult
     public PacketHeaders HeadersAfter { get; set; }
     public OutcomeKind Outcome { get; set; }
     public string? To { get; set; }
-    public EngineText? Reason { get; set; }
+    public Explanation? Reason { get; set; }
     public double CostNs => Events.Sum(e => e.CostNs);
 
     /// <summary>The KUBE-SEP endpoint chosen by DNAT, if any.</summary>

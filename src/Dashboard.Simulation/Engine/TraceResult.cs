@@ -1,10 +1,9 @@
-using System.Text.Json.Serialization;
 using Dashboard.Simulation.Packets;
 
 namespace Dashboard.Simulation.Engine;
 
 /// <summary>
-/// The answer to a trace request: one result per packet, in order, plus warnings about the input, what each update's
+/// What a trace found: one result per packet, in order, plus warnings about the input, what each update's
 /// sync changed, and (when asked) the tools' views of the node after the last packet.
 /// </summary>
 public sealed record TraceResult(
@@ -14,7 +13,7 @@ public sealed record TraceResult(
     NodeViews? Views);
 
 /// <summary>A kube-proxy sync at a virtual time and what it changed: IPVS real servers, deleted conntrack entries.</summary>
-public sealed record UpdateResult(double At, IReadOnlyList<string> Changes, IReadOnlyList<string> ConntrackDeleted);
+public sealed record UpdateResult(double At, IReadOnlyList<Explanation> Changes, IReadOnlyList<string> ConntrackDeleted);
 
 /// <summary>What the real tools print on the node after the packets (null where the mode has no such tool).</summary>
 public sealed record NodeViews(
@@ -52,10 +51,7 @@ public sealed record IpvsView(
 public sealed record IpvsServiceView(bool Hit, string? Service, int Bucket, int ChainLength);
 
 /// <summary>The scheduler's pick for a new connection and its reason; Persistence says how a persistent service decided.</summary>
-public sealed record IpvsSchedulerView(string Name, string RealServer, [property: JsonIgnore] EngineText Why, string? Persistence)
-{
-    public string Reason => Why.ToString();
-}
+public sealed record IpvsSchedulerView(string Name, string RealServer, Explanation Why, string? Persistence);
 
 /// <summary>
 /// The connection-table lookup: hit or miss, direction (in: client to virtual service; out: a NAT reply), bucket and
@@ -97,8 +93,5 @@ public sealed record EthernetView(string Src, string Dst);
 /// <summary>The outer IP header of an encapsulated packet: protocol (ipencap = 4 for IPIP), source and destination.</summary>
 public sealed record OuterView(string Proto, string Src, string Dst);
 
-/// <summary>delivered (to ip:port), dropped or rejected (with the reason, in English; <see cref="Why"/> in any language).</summary>
-public sealed record OutcomeView(string Kind, string? To, [property: JsonIgnore] EngineText? Why)
-{
-    public string? Reason => Why?.ToString();
-}
+/// <summary>delivered (to ip:port), dropped or rejected (and why).</summary>
+public sealed record OutcomeView(string Kind, string? To, Explanation? Why);

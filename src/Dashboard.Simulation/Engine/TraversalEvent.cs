@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using Dashboard.Simulation.Conntrack;
 using Dashboard.Simulation.IpSets;
 using Dashboard.Simulation.Packets;
@@ -9,32 +8,13 @@ namespace Dashboard.Simulation.Engine;
 /// One step of a packet's way through the node, as the engine took it. Every event carries the modelled cost it
 /// adds (nanoseconds, from <see cref="CostModel.DataplaneCostModel"/>); the kernel-style trace is derived from them.
 /// </summary>
-[JsonPolymorphic(TypeDiscriminatorPropertyName = "kind")]
-[JsonDerivedType(typeof(HookEntered), "hookEntered")]
-[JsonDerivedType(typeof(ConntrackLookup), "conntrackLookup")]
-[JsonDerivedType(typeof(ConntrackCreated), "conntrackCreated")]
-[JsonDerivedType(typeof(RulesScanned), "rulesScanned")]
-[JsonDerivedType(typeof(RuleMatched), "ruleMatched")]
-[JsonDerivedType(typeof(SetLookup), "setLookup")]
-[JsonDerivedType(typeof(ChainPolicy), "chainPolicy")]
-[JsonDerivedType(typeof(NatApplied), "natApplied")]
-[JsonDerivedType(typeof(Routed), "routed")]
-[JsonDerivedType(typeof(Delivered), "delivered")]
-[JsonDerivedType(typeof(Dropped), "dropped")]
-[JsonDerivedType(typeof(Rejected), "rejected")]
-[JsonDerivedType(typeof(IpvsServiceLookup), "ipvsServiceLookup")]
-[JsonDerivedType(typeof(IpvsConnectionLookup), "ipvsConnectionLookup")]
-[JsonDerivedType(typeof(IpvsScheduled), "ipvsScheduled")]
-[JsonDerivedType(typeof(IpvsForwarded), "ipvsForwarded")]
-[JsonDerivedType(typeof(ConntrackAltered), "conntrackAltered")]
-[JsonDerivedType(typeof(DirectReply), "directReply")]
 public abstract record TraversalEvent(double CostNs);
 
 /// <summary>The packet reached a netfilter hook.</summary>
 public sealed record HookEntered(string Hook, double CostNs) : TraversalEvent(CostNs);
 
 /// <summary>conntrack hashed the packet's tuple and searched that bucket: miss, hit (original direction) or hit (reply).</summary>
-public sealed record ConntrackLookup([property: JsonIgnore] ConnectionTuple Key, int Bucket, int ChainLength, string Result, double CostNs)
+public sealed record ConntrackLookup(ConnectionTuple Key, int Bucket, int ChainLength, string Result, double CostNs)
     : TraversalEvent(CostNs)
 {
     /// <summary>Formatted only when someone reads it (the API, the inspector), not on the engine's hot path.</summary>
@@ -55,7 +35,7 @@ public sealed record RuleMatched(string Table, string Chain, int Rule, string Te
 /// `ipset list` prints it. Its cost is the rule's (<see cref="RuleMatched"/>); the sets of rules that did not match
 /// are part of their <see cref="RulesScanned"/>.
 /// </summary>
-public sealed record SetLookup(string Set, string Flags, [property: JsonIgnore] IpSetMatch Found, double CostNs) : TraversalEvent(CostNs)
+public sealed record SetLookup(string Set, string Flags, IpSetMatch Found, double CostNs) : TraversalEvent(CostNs)
 {
     /// <summary>Formatted only when someone reads it, as <see cref="ConntrackLookup.Tuple"/> is.</summary>
     public string Member => Found.ToString();
@@ -66,13 +46,13 @@ public sealed record ChainPolicy(string Table, string Chain, string Policy, doub
 
 /// <summary>
 /// An address rewrite (DNAT, SNAT, MASQUERADE, un-SNAT, un-DNAT), by a rule or by conntrack applying a stored binding.
-/// Not called Kind: "kind" names the event type in JSON.
+/// Not called Kind: "kind" names the event type in the trace API's JSON.
 /// </summary>
 public sealed record NatApplied(
     string Rewrite,
     string By,
-    [property: JsonIgnore] PacketHeaders BeforeHeaders,
-    [property: JsonIgnore] PacketHeaders AfterHeaders,
+    PacketHeaders BeforeHeaders,
+    PacketHeaders AfterHeaders,
     double CostNs) : TraversalEvent(CostNs)
 {
     public HeadersView Before => HeadersView.Of(BeforeHeaders);
@@ -83,35 +63,26 @@ public sealed record NatApplied(
 public sealed record Routed(string Decision, string OutInterface, double CostNs) : TraversalEvent(CostNs);
 
 /// <summary>The packet left the node towards ip:port, or reached a local socket.</summary>
-public sealed record Delivered(string To, [property: JsonIgnore] EngineText Route, double CostNs) : TraversalEvent(CostNs)
-{
-    /// <summary>The interface it left by, or how it got there, in English.</summary>
-    public string Via => Route.ToString();
-}
+/// <summary>Route: the interface it left by, or how it got there.</summary>
+public sealed record Delivered(string To, Explanation Route, double CostNs) : TraversalEvent(CostNs);
 
-/// <summary>The packet was dropped, and why (in English as <see cref="Reason"/>; <see cref="Why"/> in any language).</summary>
-public sealed record Dropped([property: JsonIgnore] EngineText Why, double CostNs) : TraversalEvent(CostNs)
-{
-    public string Reason => Why.ToString();
-}
+/// <summary>The packet was dropped, and why.</summary>
+public sealed record Dropped(Explanation Why, double CostNs) : TraversalEvent(CostNs);
 
 /// <summary>The packet was rejected: dropped, and an ICMP error (or TCP reset) sent back.</summary>
-public sealed record Rejected([property: JsonIgnore] EngineText Why, double CostNs) : TraversalEvent(CostNs)
-{
-    public string Reason => Why.ToString();
-}
+public sealed record Rejected(Explanation Why, double CostNs) : TraversalEvent(CostNs);
 
 /// <summary>IPVS hashed &lt;protocol, address, port&gt; into its 256-bucket service table and searched that bucket.</summary>
 public sealed record IpvsServiceLookup(string Service, bool Hit, int Bucket, int ChainLength, double CostNs) : TraversalEvent(CostNs);
 
 /// <summary>
 /// IPVS searched its connection table (in: ip_vs_conn_in_get for a client packet; out: ip_vs_conn_out_get for a reply),
-/// with the outcome in words, the bucket, its chain length, and the entry's state afterwards.
+/// with what it found, the bucket, its chain length, and the entry's state afterwards.
 /// </summary>
 public sealed record IpvsConnectionLookup(
     string Direction,
-    [property: JsonIgnore] ConnectionTuple Key,
-    [property: JsonIgnore] EngineText Outcome,
+    ConnectionTuple Key,
+    Explanation Outcome,
     int Bucket,
     int ChainLength,
     string? State,
@@ -119,23 +90,17 @@ public sealed record IpvsConnectionLookup(
 {
     /// <summary>Formatted only when someone reads it, as <see cref="ConntrackLookup.Tuple"/> is.</summary>
     public string Tuple => $"{Key.Protocol.ToName()} {Key}";
-
-    public string Result => Outcome.ToString();
 }
 
 /// <summary>The scheduler picked a real server for a new connection, and why.</summary>
-public sealed record IpvsScheduled(string Scheduler, string RealServer, [property: JsonIgnore] EngineText Why, double CostNs)
-    : TraversalEvent(CostNs)
-{
-    public string Reason => Why.ToString();
-}
+public sealed record IpvsScheduled(string Scheduler, string RealServer, Explanation Why, double CostNs) : TraversalEvent(CostNs);
 
 /// <summary>IPVS transmitted the packet to the real server by NAT, DR or TUN: the headers before and after.</summary>
 public sealed record IpvsForwarded(
     string Method,
     string RealServer,
-    [property: JsonIgnore] PacketHeaders BeforeHeaders,
-    [property: JsonIgnore] PacketHeaders AfterHeaders,
+    PacketHeaders BeforeHeaders,
+    PacketHeaders AfterHeaders,
     double CostNs) : TraversalEvent(CostNs)
 {
     public HeadersView Before => HeadersView.Of(BeforeHeaders);
@@ -149,8 +114,4 @@ public sealed record IpvsForwarded(
 public sealed record ConntrackAltered(string Reply, double CostNs) : TraversalEvent(CostNs);
 
 /// <summary>A DR or TUN real server answered the client directly: the node never saw this packet.</summary>
-public sealed record DirectReply(string Method, string RealServer, [property: JsonIgnore] EngineText Why, double CostNs)
-    : TraversalEvent(CostNs)
-{
-    public string Reason => Why.ToString();
-}
+public sealed record DirectReply(string Method, string RealServer, Explanation Why, double CostNs) : TraversalEvent(CostNs);

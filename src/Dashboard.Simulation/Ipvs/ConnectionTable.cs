@@ -381,7 +381,7 @@ public sealed class ConnectionTable
             {
                 persistence = PersistenceOutcome.TemplateHit;
                 decision = new SchedulerDecision(template.Server,
-                    new EngineText(nameof(EngineTexts.Persistence), network, template.Server, service.PersistenceTimeoutSeconds));
+                    new Explanation(ExplanationCode.Persistence, network, template.Server, service.PersistenceTimeoutSeconds));
             }
         }
         else

@@ -3,12 +3,8 @@ using Dashboard.Simulation.Engine;
 
 namespace Dashboard.Simulation.Ipvs;
 
-/// <summary>A scheduler's pick for a new connection, with the reason a learner reads ("lc: 10.244.1.3 has 1 active connection, the fewest").</summary>
-public sealed record SchedulerDecision(RealServer Server, EngineText Why)
-{
-    /// <summary>In English.</summary>
-    public string Reason => Why.ToString();
-}
+/// <summary>A scheduler's pick for a new connection, and why, as a learner reads it ("lc: 10.244.1.3 has 1 active connection, the fewest").</summary>
+public sealed record SchedulerDecision(RealServer Server, Explanation Why);
 
 /// <summary>
 /// An IPVS scheduling algorithm (ip_vs_sched): picks the real server for a connection's first packet. Schedulers keep

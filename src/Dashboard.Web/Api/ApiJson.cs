@@ -18,7 +18,7 @@ public static partial class ApiJson
             NumberHandling = JsonNumberHandling.Strict,
             DefaultIgnoreCondition = JsonIgnoreCondition.Never,
         };
-        // Traversal events serialise as their concrete records: the engine declares the kinds ([JsonPolymorphic], "kind").
+        // Traversal events serialise as their concrete records: Trace/EventResponse declares the kinds ([JsonPolymorphic], "kind").
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
         options.MakeReadOnly(populateMissingResolver: true);
         return options;

@@ -4,6 +4,7 @@ using Dashboard.Simulation.Ipvs;
 using Dashboard.Simulation.KubeProxy;
 using Dashboard.Simulation.Netfilter;
 using Dashboard.Simulation.Packets;
+using Dashboard.Web.Resources;
 
 namespace Dashboard.Web.Rooms;
 
@@ -150,7 +151,7 @@ public sealed class LanePath
                     break;
                 case IpvsConnectionLookup c:
                     here = _index[ConnectionTable];
-                    hops.Add(new WireHop(here, "conn", c.Bucket, c.Result, 0, index));
+                    hops.Add(new WireHop(here, "conn", c.Bucket, Explanations.English(c.Outcome), 0, index));
                     break;
                 case IpvsForwarded f:
                     here = _index[Transmit];
@@ -161,10 +162,10 @@ public sealed class LanePath
                     hops.Add(new WireHop(here, "deliver", 0, d.To, 0, index));
                     break;
                 case Dropped d:
-                    hops.Add(new WireHop(here, "drop", 0, d.Reason, 0, index));
+                    hops.Add(new WireHop(here, "drop", 0, Explanations.English(d.Why), 0, index));
                     break;
                 case Rejected r:
-                    hops.Add(new WireHop(here, "reject", 0, r.Reason, 0, index));
+                    hops.Add(new WireHop(here, "reject", 0, Explanations.English(r.Why), 0, index));
                     break;
                 case DirectReply d:
                     here = _index[Client];

@@ -2,6 +2,7 @@ using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.KubeProxy;
 using Dashboard.Simulation.Kubernetes;
 using Dashboard.Simulation.Scenarios;
+using Dashboard.Simulation.Tests.Engine;
 using Dashboard.Simulation.Tests.Kernel;
 
 namespace Dashboard.Simulation.Tests.Conformance;
@@ -49,7 +50,7 @@ public sealed class IpvsTraceConformanceTests
         var kernel = protocol == "udp"
             ? (await lab.SendUdpAsync(client, sourcePort, destination, destinationPort, ct)).Request
             : (await lab.SendTcpSynAsync(client, sourcePort, destination, destinationPort, ct)).Syn;
-        var simulated = TraceRunner.Run(new TraceRequest
+        var simulated = TraceSpec.Run(new TraceSpec
         {
             Mode = "ipvs",
             Objects = Yaml,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.Scenarios;
+using Dashboard.Simulation.Tests.Engine;
 using Dashboard.Simulation.Tests.Kernel;
 
 namespace Dashboard.Simulation.Tests.Conformance;
@@ -28,9 +29,9 @@ public sealed class LoadBalancingSpreadTests
     public void Simulator_200NewConnections_SpreadPassesChiSquared()
     {
         var packets = Enumerable.Range(0, Connections)
-            .Select(i => new TracePacketRequest { Src = "10.244.1.7", Sport = 30000 + i, Dst = "10.96.0.20", Dport = 80, From = "remote-node" })
+            .Select(i => new PacketSpec { Src = "10.244.1.7", Sport = 30000 + i, Dst = "10.96.0.20", Dport = 80, From = "remote-node" })
             .ToList();
-        var result = TraceRunner.Run(new TraceRequest { Mode = "iptables", Objects = ScenarioCatalog.GetYaml("small"), Seed = 1, Packets = packets });
+        var result = TraceSpec.Run(new TraceSpec { Mode = "iptables", Objects = ScenarioCatalog.GetYaml("small"), Seed = 1, Packets = packets });
 
         var counts = result.Packets.GroupBy(p => p.Outcome.To!.Split(':')[0]).ToDictionary(g => g.Key, g => g.Count());
 

@@ -3,6 +3,7 @@ using Dashboard.Simulation.KubeProxy;
 using Dashboard.Simulation.Kubernetes;
 using Dashboard.Simulation.Netfilter;
 using Dashboard.Simulation.Scenarios;
+using Dashboard.Simulation.Tests.Engine;
 using Dashboard.Simulation.Tests.Kernel;
 
 namespace Dashboard.Simulation.Tests.Conformance;
@@ -82,7 +83,7 @@ public sealed class SmallScenarioConformanceTests
         await using var lab = await StartAsync(EndpointBehavior.Silent, ct);
 
         var kernel = (await lab.SendTcpSynAsync(client, sourcePort, destination, destinationPort, ct)).Syn.Entries;
-        var simulated = TraceRunner.Run(new TraceRequest
+        var simulated = TraceSpec.Run(new TraceSpec
         {
             Mode = "iptables",
             Objects = Yaml,
@@ -139,18 +140,18 @@ public sealed class SmallScenarioConformanceTests
         await using var exchange = await lab.OpenTcpConnectionAsync(client, sourcePort, destination, destinationPort, ct);
 
         var choice = KernelChoice(exchange.Syn.Entries);
-        var syn = new TracePacketRequest { Src = lab.AddressOf(client), Sport = sourcePort, Dst = destination, Dport = destinationPort, From = From(client), ForceEndpoint = choice };
-        var first = TraceRunner.Run(new TraceRequest { Mode = "iptables", Objects = Yaml, Packets = [syn] }).Packets[0];
+        var syn = new PacketSpec { Src = lab.AddressOf(client), Sport = sourcePort, Dst = destination, Dport = destinationPort, From = From(client), ForceEndpoint = choice };
+        var first = TraceSpec.Run(new TraceSpec { Mode = "iptables", Objects = Yaml, Packets = [syn] }).Packets[0];
         // The reply as the backend sends it: to the (possibly masqueraded) source the SYN left the node with.
         var after = first.HeadersAfter;
         var backend = choice!.Split(':');
-        var reply = new TracePacketRequest
+        var reply = new PacketSpec
         {
             Src = backend[0], Sport = int.Parse(backend[1], System.Globalization.CultureInfo.InvariantCulture), Dst = after.Src, Dport = after.Sport,
             Flags = "SA", From = Node.PodCidr.Contains(Packets.Ipv4Address.Parse(backend[0])) ? "pod" : "remote-node",
         };
         var ack = syn with { Flags = "A", ForceEndpoint = null };
-        var simulated = TraceRunner.Run(new TraceRequest { Mode = "iptables", Objects = Yaml, Packets = [syn, reply, ack] }).Packets;
+        var simulated = TraceSpec.Run(new TraceSpec { Mode = "iptables", Objects = Yaml, Packets = [syn, reply, ack] }).Packets;
 
         AssertSameTrace(exchange.Syn.Entries, simulated[0].Trace, what + ": SYN");
         AssertSameTrace(exchange.SynAck.Entries, simulated[1].Trace, what + ": SYN-ACK (reply, un-NATed by conntrack)");
@@ -168,9 +169,9 @@ public sealed class SmallScenarioConformanceTests
         Assert.NotNull(kernel.Reply);
         var choice = KernelChoice(kernel.Request.Entries)!;
         var backend = choice.Split(':');
-        var query = new TracePacketRequest { Src = "10.244.0.5", Sport = 40030, Dst = "10.96.0.10", Dport = 53, Proto = "udp", From = "pod", ForceEndpoint = choice };
-        var answer = new TracePacketRequest { Src = backend[0], Sport = 53, Dst = "10.244.0.5", Dport = 40030, Proto = "udp", From = "remote-node" };
-        var simulated = TraceRunner.Run(new TraceRequest { Mode = "iptables", Objects = Yaml, Packets = [query, answer] }).Packets;
+        var query = new PacketSpec { Src = "10.244.0.5", Sport = 40030, Dst = "10.96.0.10", Dport = 53, Proto = "udp", From = "pod", ForceEndpoint = choice };
+        var answer = new PacketSpec { Src = backend[0], Sport = 53, Dst = "10.244.0.5", Dport = 40030, Proto = "udp", From = "remote-node" };
+        var simulated = TraceSpec.Run(new TraceSpec { Mode = "iptables", Objects = Yaml, Packets = [query, answer] }).Packets;
 
         AssertSameTrace(kernel.Request.Entries, simulated[0].Trace, "DNS query");
         AssertSameTrace(kernel.Reply!.Entries, simulated[1].Trace, "DNS answer");

@@ -33,13 +33,13 @@ public class IpvsTraceTests
           endpoints: [{{string.Join(", ", endpoints.Select(e => $"{{addresses: [{e}], conditions: {{ready: true}}, nodeName: node-1}}"))}}]
         """;
 
-    private static TraceResult Run(string objects, TraceIpvsOptions? ipvs, params TracePacketRequest[] packets) =>
-        TraceRunner.Run(new TraceRequest { Mode = "ipvs", Objects = objects, Ipvs = ipvs, Packets = packets, Views = true });
+    private static TraceResult Run(string objects, IpvsSpec? ipvs, params PacketSpec[] packets) =>
+        TraceSpec.Run(new TraceSpec { Mode = "ipvs", Objects = objects, Ipvs = ipvs, Packets = packets, Views = true });
 
-    private static TracePacketRequest Tcp(string src, int sport, string dst, int dport, string flags = "S", double at = 0) =>
+    private static PacketSpec Tcp(string src, int sport, string dst, int dport, string flags = "S", double at = 0) =>
         new() { Src = src, Sport = sport, Dst = dst, Dport = dport, Flags = flags, At = at };
 
-    private static TracePacketRequest Udp(string src, int sport, string dst, int dport, double at = 0) =>
+    private static PacketSpec Udp(string src, int sport, string dst, int dport, double at = 0) =>
         new() { Src = src, Sport = sport, Dst = dst, Dport = dport, Proto = "udp", At = at };
 
     private static (string Ip, int Port) Split(string endpoint)
@@ -58,11 +58,11 @@ public class IpvsTraceTests
     [Fact]
     public void LaterSync_NewServerListedFirst_RoundRobinReachesItAfterTheEnd()
     {
-        var result = TraceRunner.Run(new TraceRequest
+        var result = TraceSpec.Run(new TraceSpec
         {
             Mode = "ipvs",
             Objects = LvsObjects("10.244.0.11", "10.244.0.12"),
-            Updates = [new TraceUpdate { At = 10, Objects = LvsObjects("10.244.0.11", "10.244.0.12", "10.244.0.13") }],
+            Updates = [new UpdateSpec { At = 10, Objects = LvsObjects("10.244.0.11", "10.244.0.12", "10.244.0.13") }],
             Packets = [Tcp("10.244.0.5", 40000, "10.96.0.80", 80, at: 0), Tcp("10.244.0.5", 40001, "10.96.0.80", 80, at: 1),
                 Tcp("10.244.0.5", 40002, "10.96.0.80", 80, at: 20), Tcp("10.244.0.5", 40003, "10.96.0.80", 80, at: 21)],
             Views = true,
@@ -144,7 +144,7 @@ public class IpvsTraceTests
         var servers = result.Packets.Select(p => p.Outcome.To).ToList();
         Assert.Equal(3, servers.Take(3).Distinct().Count());
         Assert.Equal(servers[0], servers[3]);
-        Assert.All(result.Packets, p => Assert.StartsWith("rr: ", p.Ipvs!.Scheduler!.Reason, StringComparison.Ordinal));
+        Assert.All(result.Packets, p => Assert.Contains(p.Ipvs!.Scheduler!.Why.Code, new[] { ExplanationCode.RrFirst, ExplanationCode.RrNext }));
     }
 
     [Fact]
@@ -190,7 +190,7 @@ public class IpvsTraceTests
         var packet = Run(Small, null, Tcp("10.244.0.5", 40000, "10.96.0.40", 80)).Packets[0];
 
         Assert.Equal("rejected", packet.Outcome.Kind);
-        Assert.Contains("ICMP port unreachable", packet.Outcome.Reason, StringComparison.Ordinal);
+        Assert.Equal(ExplanationCode.IpvsNoRealServer, packet.Outcome.Why!.Code); // ICMP port unreachable
         Assert.True(packet.Ipvs!.Service!.Hit);
     }
 
@@ -207,7 +207,7 @@ public class IpvsTraceTests
     [Fact]
     public void DirectRouting_OnlyTheMacChanges_AndTheReplyGoesStraightToTheClientUnseen()
     {
-        var options = new TraceIpvsOptions { Forwarding = "dr" };
+        var options = new IpvsSpec { Forwarding = "dr" };
         var request = Run(Lvs, options, Tcp("10.244.0.5", 40000, "10.96.0.80", 80)).Packets[0];
         var forward = request.Ipvs!.Forward!;
 
@@ -234,7 +234,7 @@ public class IpvsTraceTests
     [Fact]
     public void Tunnel_InnerPacketUntouched_OuterHeaderFromNodeToRealServerProtocol4()
     {
-        var result = Run(Lvs, new TraceIpvsOptions { Forwarding = "tun" },
+        var result = Run(Lvs, new IpvsSpec { Forwarding = "tun" },
             Tcp("10.244.0.5", 40000, "10.96.0.80", 80),
             Tcp("10.96.0.80", 80, "10.244.0.5", 40000, "SA", 0.001));
         var forward = result.Packets[0].Ipvs!.Forward!;
@@ -248,16 +248,18 @@ public class IpvsTraceTests
     }
 
     [Fact]
-    public void DirectRouting_RealServerOffTheL2SegmentOrWithPortMapping_422NamesIt()
+    public void DirectRouting_RealServerOffTheL2SegmentOrWithPortMapping_RefusedNamingTheServer()
     {
-        var offSegment = Assert.Throws<InputException>(() =>
-            Run(Lvs, new TraceIpvsOptions { Forwarding = "dr", L2Subnet = "10.244.0.0/29" }, Tcp("10.244.0.5", 40000, "10.96.0.80", 80)));
-        Assert.Contains(offSegment.Problems, p => p.Message.Contains("real server 10.244.0.11:80", StringComparison.Ordinal) &&
-                                                  p.Message.Contains("L2 segment 10.244.0.0/29", StringComparison.Ordinal));
+        // 10.244.0.0/29 ends at .7: both real servers (.11, .12) are off the segment, and DR only rewrites the MAC.
+        var offSegment = Assert.Throws<TraceInputException>(() =>
+            Run(Lvs, new IpvsSpec { Forwarding = "dr", L2Subnet = "10.244.0.0/29" }, Tcp("10.244.0.5", 40000, "10.96.0.80", 80)));
+        Assert.Contains(offSegment.Problems, p => p is RealServerUnreachable { Packet: 0, Problem: { Issue: TopologyIssue.NotOnL2Segment } u } &&
+                                                  u.Server.ToString() == "10.244.0.11:80");
 
-        var portMapping = Assert.Throws<InputException>(() =>
-            Run(Small, new TraceIpvsOptions { Forwarding = "dr", L2Subnet = "10.244.0.0/16" }, Tcp("10.244.0.5", 40000, "10.96.0.20", 80)));
-        Assert.Contains(portMapping.Problems, p => p.Message.Contains("listens on port 8080, not 80", StringComparison.Ordinal));
+        // The small scenario's web service maps port 80 to targetPort 8080, which DR cannot do.
+        var portMapping = Assert.Throws<TraceInputException>(() =>
+            Run(Small, new IpvsSpec { Forwarding = "dr", L2Subnet = "10.244.0.0/16" }, Tcp("10.244.0.5", 40000, "10.96.0.20", 80)));
+        Assert.Contains(portMapping.Problems, p => p is RealServerUnreachable { Problem: { Issue: TopologyIssue.PortMapped, Server.Port: 8080 } });
     }
 
     [Fact]
@@ -268,7 +270,7 @@ public class IpvsTraceTests
         var remaining = gone == "10.244.0.11" ? "10.244.0.12" : "10.244.0.11";
         var withoutIt = LvsObjects(remaining);
 
-        var result = TraceRunner.Run(new TraceRequest
+        var result = TraceSpec.Run(new TraceSpec
         {
             Mode = "ipvs",
             Objects = Lvs,
@@ -281,12 +283,12 @@ public class IpvsTraceTests
                 Tcp("10.244.0.5", 40001, "10.96.0.80", 80, "S", 6),
                 Tcp("10.244.0.5", 40002, "10.96.0.80", 80, "S", 7),
             ],
-            Updates = [new TraceUpdate { At = 1, Objects = withoutIt }],
+            Updates = [new UpdateSpec { At = 1, Objects = withoutIt }],
             Views = true,
         });
 
         var update = Assert.Single(result.Updates);
-        Assert.Contains(update.Changes, c => c.Contains($"real server {gone}:80 set to weight 0", StringComparison.Ordinal));
+        Assert.Contains(update.Changes, c => c.Code == ExplanationCode.RealServerWeightZero && c.Values[1].ToString() == $"{gone}:80");
         Assert.Equal($"{gone}:80", result.Packets[3].Outcome.To); // the established connection continues
         Assert.Equal($"{remaining}:80", result.Packets[4].Outcome.To);
         Assert.Equal($"{remaining}:80", result.Packets[5].Outcome.To);
@@ -304,7 +306,7 @@ public class IpvsTraceTests
         var first = Run(Lvs, null, Tcp("10.244.0.5", 40000, "10.96.0.80", 80)).Packets[0];
         var (gone, _) = Split(first.Outcome.To!);
         var remaining = gone == "10.244.0.11" ? "10.244.0.12" : "10.244.0.11";
-        TraceResult At(double seconds) => TraceRunner.Run(new TraceRequest
+        TraceResult At(double seconds) => TraceSpec.Run(new TraceSpec
         {
             Mode = "ipvs",
             Objects = Lvs,
@@ -316,7 +318,7 @@ public class IpvsTraceTests
                 Tcp("10.244.0.5", 40000, "10.96.0.80", 80, "R", 31),
                 Tcp("10.244.0.6", 40000, "10.96.0.80", 80, "S", seconds),
             ],
-            Updates = [new TraceUpdate { At = 30, Objects = LvsObjects(remaining) }],
+            Updates = [new UpdateSpec { At = 30, Objects = LvsObjects(remaining) }],
             Views = true,
         });
 
@@ -338,7 +340,7 @@ public class IpvsTraceTests
     {
         var first = Run(Lvs, null, Tcp("10.244.0.5", 40000, "10.96.0.80", 80)).Packets[0];
         var (server, _) = Split(first.Outcome.To!);
-        TraceResult After(double seconds) => TraceRunner.Run(new TraceRequest
+        TraceResult After(double seconds) => TraceSpec.Run(new TraceSpec
         {
             Mode = "ipvs",
             Objects = Lvs,
@@ -370,34 +372,34 @@ public class IpvsTraceTests
         // kube-proxy deletes a UDP real server at once and clears its conntrack entries; the kernel (5.9+) flushes the
         // server's IPVS connections (ip_vs_del_dest -> ip_vs_expire_nodest_conn_flush). The next query, on the same
         // ports, finds neither and is scheduled afresh: answered, not dropped.
-        var ipvs = TraceRunner.Run(new TraceRequest
+        var ipvs = TraceSpec.Run(new TraceSpec
         {
             Mode = "ipvs",
             Objects = Small,
             Packets = [Udp("10.244.0.5", 5353, "10.96.0.10", 53), Udp("10.244.0.5", 5353, "10.96.0.10", 53, 2)],
-            Updates = [new TraceUpdate { At = 1, Objects = withoutIt }],
+            Updates = [new UpdateSpec { At = 1, Objects = withoutIt }],
             Views = true,
         });
-        Assert.Contains(ipvs.Updates[0].Changes, c => c.Contains($"deleted real server {gone}:53 (UDP", StringComparison.Ordinal));
-        Assert.Contains(ipvs.Updates[0].Changes, c => c.Contains("flushed 1 connection of deleted real servers", StringComparison.Ordinal));
+        Assert.Contains(ipvs.Updates[0].Changes, c => c.Code == ExplanationCode.RealServerDeletedUdp && c.Values[1].ToString() == $"{gone}:53");
+        Assert.Contains(ipvs.Updates[0].Changes, c => c.ToString() == "ConnectionFlushed(1)");
         Assert.Equal("delivered", ipvs.Packets[1].Outcome.Kind);
         Assert.Equal($"{remaining}:53", ipvs.Packets[1].Outcome.To);
         Assert.DoesNotContain($"{gone}:53", ipvs.Views!.IpvsadmLnc, StringComparison.Ordinal);
         Assert.Contains($"{remaining}:53", ipvs.Views.IpvsadmLnc, StringComparison.Ordinal);
 
         // iptables mode: kube-proxy deletes the UDP flow's conntrack entry, so the next packet is DNATed afresh...
-        var iptablesUdp = TraceRunner.Run(new TraceRequest
+        var iptablesUdp = TraceSpec.Run(new TraceSpec
         {
             Mode = "iptables",
             Objects = Small,
             Packets = [Udp("10.244.0.5", 5353, "10.96.0.10", 53) with { ForceEndpoint = $"{gone}:53" }, Udp("10.244.0.5", 5353, "10.96.0.10", 53, 2)],
-            Updates = [new TraceUpdate { At = 1, Objects = withoutIt }],
+            Updates = [new UpdateSpec { At = 1, Objects = withoutIt }],
         });
         Assert.Single(iptablesUdp.Updates[0].ConntrackDeleted);
         Assert.Equal($"{remaining}:53", iptablesUdp.Packets[1].Outcome.To);
 
         // ...but a TCP connection's entry keeps pointing at the removed pod.
-        var iptablesTcp = TraceRunner.Run(new TraceRequest
+        var iptablesTcp = TraceSpec.Run(new TraceSpec
         {
             Mode = "iptables",
             Objects = Small,
@@ -407,7 +409,7 @@ public class IpvsTraceTests
                 Tcp(gone, 53, "10.244.0.5", 40000, "SA", 0.001),
                 Tcp("10.244.0.5", 40000, "10.96.0.10", 53, "A", 2),
             ],
-            Updates = [new TraceUpdate { At = 1, Objects = withoutIt }],
+            Updates = [new UpdateSpec { At = 1, Objects = withoutIt }],
         });
         Assert.Empty(iptablesTcp.Updates[0].ConntrackDeleted);
         Assert.Equal($"{gone}:53", iptablesTcp.Packets[2].Outcome.To);
@@ -426,24 +428,6 @@ public class IpvsTraceTests
         Assert.Contains("10.96.0.20,tcp:80", views.IpsetList, StringComparison.Ordinal);
         Assert.Contains("tcp      6 ", views.ConntrackL, StringComparison.Ordinal);
         Assert.Contains("src=10.244.0.5 dst=10.96.0.20 sport=40000 dport=80 [UNREPLIED]", views.ConntrackL, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public void BadIpvsOptions_EachNamedWithItsPointer()
-    {
-        var problems = Assert.Throws<InputException>(() => Run(Small,
-            new TraceIpvsOptions { Scheduler = "fastest", Forwarding = "gre", L2Subnet = "nope", ConnTabBits = 30 },
-            Tcp("10.244.0.5", 40000, "10.96.0.20", 80))).Problems;
-
-        Assert.Equal(["/ipvs/scheduler", "/ipvs/forwarding", "/ipvs/l2Subnet", "/ipvs/connTabBits"], problems.Select(p => p.Pointer));
-        var iptables = Assert.Throws<InputException>(() => TraceRunner.Run(new TraceRequest
-        {
-            Mode = "iptables",
-            Objects = Small,
-            Ipvs = new TraceIpvsOptions(),
-            Packets = [Tcp("10.244.0.5", 40000, "10.96.0.20", 80)],
-        }));
-        Assert.Equal("/ipvs", Assert.Single(iptables.Problems).Pointer);
     }
 
     /// <summary>The small scenario's text without one endpoint (its address line and the conditions/node lines under it).</summary>

@@ -13,14 +13,14 @@ public class PortReuseTraceTests
 {
     private static readonly string Small = ScenarioCatalog.GetYaml("small");
 
-    private static TracePacketRequest Client(string flags, double at, string? force = null) =>
+    private static PacketSpec Client(string flags, double at, string? force = null) =>
         new() { Src = "10.244.0.5", Sport = 40000, Dst = "10.96.0.20", Dport = 80, Flags = flags, At = at, ForceEndpoint = force };
 
-    private static TracePacketRequest Server(string endpoint, string flags, double at) =>
+    private static PacketSpec Server(string endpoint, string flags, double at) =>
         new() { Src = endpoint, Sport = 8080, Dst = "10.244.0.5", Dport = 40000, Flags = flags, At = at };
 
     /// <summary>A handshake and an orderly close (client FIN first), leaving conntrack in TIME_WAIT, then a SYN on the same ports.</summary>
-    private static TracePacketRequest[] ClosedThenReused(string endpoint, string? force, string? forceAgain) =>
+    private static PacketSpec[] ClosedThenReused(string endpoint, string? force, string? forceAgain) =>
     [
         Client("S", 0, force), Server(endpoint, "SA", 0.001), Client("A", 0.002),
         Client("FA", 1), Server(endpoint, "FA", 1.001), Client("A", 1.002),
@@ -30,7 +30,7 @@ public class PortReuseTraceTests
     [Fact]
     public void Iptables_SynOnTimeWaitPorts_ConntrackReopensAndTheNatTableChoosesAgain()
     {
-        var result = TraceRunner.Run(new TraceRequest
+        var result = TraceSpec.Run(new TraceSpec
         {
             Mode = "iptables",
             Objects = Small,
@@ -52,7 +52,7 @@ public class PortReuseTraceTests
     [Fact]
     public void Iptables_SynOnAnEstablishedConnectionsPorts_NoReopen()
     {
-        var result = TraceRunner.Run(new TraceRequest
+        var result = TraceSpec.Run(new TraceSpec
         {
             Mode = "iptables",
             Objects = Small,
@@ -68,10 +68,10 @@ public class PortReuseTraceTests
     [Fact]
     public void Ipvs_SynOnTimeWaitPorts_ConnectionExpiredAndRescheduled()
     {
-        var first = TraceRunner.Run(new TraceRequest { Mode = "ipvs", Objects = Small, Packets = [Client("S", 0)] }).Packets[0].Outcome.To!;
+        var first = TraceSpec.Run(new TraceSpec { Mode = "ipvs", Objects = Small, Packets = [Client("S", 0)] }).Packets[0].Outcome.To!;
         var endpoint = first.Split(':')[0];
 
-        var result = TraceRunner.Run(new TraceRequest
+        var result = TraceSpec.Run(new TraceSpec
         {
             Mode = "ipvs",
             Objects = Small,
@@ -84,7 +84,7 @@ public class PortReuseTraceTests
         var reused = result.Packets[6];
         Assert.Equal(["reopened", "miss"], reused.Events.OfType<ConntrackLookup>().Select(l => l.Result));
         var lookup = reused.Events.OfType<IpvsConnectionLookup>().Single();
-        Assert.Contains("TIME_WAIT on the same ports: conn_reuse_mode=1 expires it for the new SYN", lookup.Result, StringComparison.Ordinal);
+        Assert.Equal("IpvsLookupRescheduled(IpvsExpiredPortReuse(TIME_WAIT))", lookup.Outcome.ToString()); // conn_reuse_mode=1 expires it for the new SYN
         Assert.NotNull(reused.Ipvs!.Scheduler);
         // rr moves on from the server the closed connection had.
         Assert.Equal("delivered", reused.Outcome.Kind);

@@ -26,6 +26,30 @@ public sealed class TraceApiTests(DashboardFactory factory) : IClassFixture<Dash
     });
 
     [Fact]
+    public async Task Post_ClusterIpSyn_EachEventNamedByKindWithItsFields()
+    {
+        // A client reads `events` by "kind" (README): the hook first, the DNAT with the headers around it, the delivery.
+        var json = JsonSerializer.Serialize(new
+        {
+            mode = "iptables",
+            objects = ClusterYaml.Valid,
+            packets = new[] { new { src = "10.244.0.5", sport = 40000, dst = "10.96.0.20", dport = 80 } },
+        });
+
+        using var response = await PostJsonAsync(json);
+
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        var events = JsonDocument.Parse(body).RootElement.GetProperty("packets")[0].GetProperty("events").EnumerateArray().ToList();
+        Assert.Equal("hookEntered", events[0].GetProperty("kind").GetString());
+        Assert.Equal("PREROUTING", events[0].GetProperty("hook").GetString());
+        var dnat = Assert.Single(events, e => e.GetProperty("kind").GetString() == "natApplied" && e.GetProperty("rewrite").GetString() == "DNAT");
+        Assert.Equal("10.96.0.20", dnat.GetProperty("before").GetProperty("dst").GetString());
+        Assert.Contains(events, e => e.GetProperty("kind").GetString() == "rulesScanned");
+        Assert.Contains(events, e => e.GetProperty("kind").GetString() == "delivered" && e.GetProperty("via").GetString()!.Length > 0);
+    }
+
+    [Fact]
     public async Task Post_YamlContentType_Returns415()
     {
         using var response = await PostJsonAsync(Request("iptables"), "application/yaml");

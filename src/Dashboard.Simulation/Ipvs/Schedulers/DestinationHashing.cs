@@ -38,7 +38,7 @@ public sealed class DestinationHashing : IIpvsScheduler
         // No fallback in dh: an unavailable server means no server.
         return server is null || !SourceHashing.IsAvailable(server)
             ? null
-            : new SchedulerDecision(server, new EngineText(nameof(EngineTexts.Dh), connection.Destination, slot, server));
+            : new SchedulerDecision(server, new Explanation(ExplanationCode.Dh, connection.Destination, slot, server));
     }
 
     public void UpdateServers(IReadOnlyList<RealServer> servers)

@@ -27,7 +27,7 @@ public sealed class Failover : IIpvsScheduler
 
         return highest is null
             ? null
-            : new SchedulerDecision(highest, new EngineText(nameof(EngineTexts.Fo), highest, highestWeight));
+            : new SchedulerDecision(highest, new Explanation(ExplanationCode.Fo, highest, highestWeight));
     }
 
     public void UpdateServers(IReadOnlyList<RealServer> servers)

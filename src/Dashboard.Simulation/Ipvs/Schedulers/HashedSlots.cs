@@ -9,7 +9,7 @@ namespace Dashboard.Simulation.Ipvs.Schedulers;
 /// </summary>
 internal static class HashedSlots
 {
-    public static SchedulerDecision? Pick(RealServer?[] table, int slot, EngineText hashed, Func<uint, int> rehash, HashingFlags flags, EngineText fallback)
+    public static SchedulerDecision? Pick(RealServer?[] table, int slot, Explanation hashed, Func<uint, int> rehash, HashingFlags flags, Explanation fallback)
     {
         var server = table[slot];
         if (server is null)
@@ -18,7 +18,7 @@ internal static class HashedSlots
         }
         if (SourceHashing.IsAvailable(server))
         {
-            return new SchedulerDecision(server, new EngineText(nameof(EngineTexts.HashedPick), hashed, server));
+            return new SchedulerDecision(server, new Explanation(ExplanationCode.HashedPick, hashed, server));
         }
         if (!flags.HasFlag(HashingFlags.Fallback))
         {
@@ -36,7 +36,7 @@ internal static class HashedSlots
             if (SourceHashing.IsAvailable(candidate))
             {
                 return new SchedulerDecision(candidate,
-                    new EngineText(nameof(EngineTexts.HashedFallback), hashed, server, SourceHashing.Unavailable(server), fallback, next, candidate));
+                    new Explanation(ExplanationCode.HashedFallback, hashed, server, SourceHashing.Unavailable(server), fallback, next, candidate));
             }
         }
         return null;

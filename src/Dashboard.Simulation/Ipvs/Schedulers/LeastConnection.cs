@@ -29,7 +29,7 @@ public sealed class LeastConnection : IIpvsScheduler
 
         return least is null
             ? null
-            : new SchedulerDecision(least, new EngineText(least.InactiveConnections == 1 ? nameof(EngineTexts.LcOneInactive) : nameof(EngineTexts.Lc),
+            : new SchedulerDecision(least, new Explanation(least.InactiveConnections == 1 ? ExplanationCode.LcOneInactive : ExplanationCode.Lc,
                 least, least.ActiveConnections, least.InactiveConnections, least.Overhead));
     }
 
@@ -38,6 +38,6 @@ public sealed class LeastConnection : IIpvsScheduler
         // lc keeps no state: it looks at the counters on every new connection.
     }
 
-    internal static EngineText ActiveConnections(int count) =>
-        new(count == 1 ? nameof(EngineTexts.ActiveConnection) : nameof(EngineTexts.ActiveConnections), count);
+    internal static Explanation ActiveConnections(int count) =>
+        new(count == 1 ? ExplanationCode.ActiveConnection : ExplanationCode.ActiveConnections, count);
 }

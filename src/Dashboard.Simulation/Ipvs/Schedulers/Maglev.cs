@@ -59,7 +59,7 @@ public sealed class Maglev(HashingFlags flags = HashingFlags.None) : IIpvsSchedu
         var port = Flags.HasFlag(HashingFlags.Port) ? connection.SourcePort : (ushort)0;
         var source = port == 0 ? connection.Source.ToString() : $"{connection.Source}:{port}";
         var slot = Slot(connection.Source.Value, port);
-        return HashedSlots.Pick(_table, slot, new EngineText(nameof(EngineTexts.Mh), source, slot, TableSize), offset => Slot(connection.Source.Value, port, offset), Flags, new EngineText(nameof(EngineTexts.MhFallback)));
+        return HashedSlots.Pick(_table, slot, new Explanation(ExplanationCode.Mh, source, slot, TableSize), offset => Slot(connection.Source.Value, port, offset), Flags, new Explanation(ExplanationCode.MhFallback));
     }
 
     public void UpdateServers(IReadOnlyList<RealServer> servers)

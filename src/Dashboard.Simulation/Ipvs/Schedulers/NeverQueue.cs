@@ -23,7 +23,7 @@ public sealed class NeverQueue : IIpvsScheduler
             }
             if (server.ActiveConnections == 0)
             {
-                return new SchedulerDecision(server, new EngineText(nameof(EngineTexts.NqIdle), server));
+                return new SchedulerDecision(server, new Explanation(ExplanationCode.NqIdle, server));
             }
             var load = ShortestExpectedDelay.ExpectedLoad(server);
             if (least is null || leastLoad * server.Weight > load * least.Weight)
@@ -35,7 +35,7 @@ public sealed class NeverQueue : IIpvsScheduler
 
         return least is null
             ? null
-            : new SchedulerDecision(least, new EngineText(nameof(EngineTexts.Nq),
+            : new SchedulerDecision(least, new Explanation(ExplanationCode.Nq,
                 least, least.ActiveConnections, least.Weight, WeightedLeastConnection.Ratio(leastLoad, least.Weight)));
     }
 

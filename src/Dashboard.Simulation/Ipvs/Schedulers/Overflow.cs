@@ -32,7 +32,7 @@ public sealed class Overflow : IIpvsScheduler
         return highest is null
             ? null
             : new SchedulerDecision(highest,
-                new EngineText(nameof(EngineTexts.Ovf), highest, highest.Weight, LeastConnection.ActiveConnections(highest.ActiveConnections)));
+                new Explanation(ExplanationCode.Ovf, highest, highest.Weight, LeastConnection.ActiveConnections(highest.ActiveConnections)));
     }
 
     public void UpdateServers(IReadOnlyList<RealServer> servers)

@@ -29,7 +29,7 @@ public sealed class RoundRobin : IIpvsScheduler
         // From the head the kernel walks the list once; from a server it walks all the others and that server
         // last, so a single eligible server is picked again.
         var start = lastIndex + 1;
-        List<EngineText>? skipped = null;
+        List<Explanation>? skipped = null;
         for (var step = 0; step < count; step++)
         {
             var server = servers[(start + step) % count];
@@ -38,15 +38,15 @@ public sealed class RoundRobin : IIpvsScheduler
                 var previous = _last;
                 _last = server;
                 var reason = previous is null
-                    ? new EngineText(nameof(EngineTexts.RrFirst), server)
-                    : new EngineText(nameof(EngineTexts.RrNext), previous, server);
+                    ? new Explanation(ExplanationCode.RrFirst, server)
+                    : new Explanation(ExplanationCode.RrNext, previous, server);
                 if (skipped is not null)
                 {
-                    reason = new EngineText(nameof(EngineTexts.RrSkipped), reason, skipped);
+                    reason = new Explanation(ExplanationCode.RrSkipped, reason, skipped);
                 }
                 return new SchedulerDecision(server, reason);
             }
-            (skipped ??= []).Add(new EngineText(server.Overloaded ? nameof(EngineTexts.ServerOverloaded) : nameof(EngineTexts.ServerQuiescent), server));
+            (skipped ??= []).Add(new Explanation(server.Overloaded ? ExplanationCode.ServerOverloaded : ExplanationCode.ServerQuiescent, server));
         }
 
         // The kernel leaves its position where it was when nothing is available.

@@ -16,7 +16,7 @@ public sealed class ShortestExpectedDelay : IIpvsScheduler
         var least = WeightedLeastConnection.LeastLoaded(servers, ExpectedLoad);
         return least is null
             ? null
-            : new SchedulerDecision(least, new EngineText(nameof(EngineTexts.Sed),
+            : new SchedulerDecision(least, new Explanation(ExplanationCode.Sed,
                 least, least.ActiveConnections, least.Weight, WeightedLeastConnection.Ratio(ExpectedLoad(least), least.Weight)));
     }
 

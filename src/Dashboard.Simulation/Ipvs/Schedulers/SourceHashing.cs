@@ -44,7 +44,7 @@ public sealed class SourceHashing(HashingFlags flags = HashingFlags.None) : IIpv
         var port = Flags.HasFlag(HashingFlags.Port) ? connection.SourcePort : (ushort)0;
         var source = port == 0 ? connection.Source.ToString() : $"{connection.Source}:{port}";
         var slot = Slot(connection.Source.Value, port);
-        return HashedSlots.Pick(_table, slot, new EngineText(nameof(EngineTexts.Sh), source, slot), offset => Slot(connection.Source.Value, port, offset), Flags, new EngineText(nameof(EngineTexts.ShFallback)));
+        return HashedSlots.Pick(_table, slot, new Explanation(ExplanationCode.Sh, source, slot), offset => Slot(connection.Source.Value, port, offset), Flags, new Explanation(ExplanationCode.ShFallback));
     }
 
     public void UpdateServers(IReadOnlyList<RealServer> servers)
@@ -75,6 +75,6 @@ public sealed class SourceHashing(HashingFlags flags = HashingFlags.None) : IIpv
 
     internal static bool IsAvailable(RealServer server) => server.Weight > 0 && !server.Overloaded;
 
-    internal static EngineText Unavailable(RealServer server) =>
-        new(server.Overloaded ? nameof(EngineTexts.ServerIsOverloaded) : nameof(EngineTexts.ServerIsQuiescent), server);
+    internal static Explanation Unavailable(RealServer server) =>
+        new(server.Overloaded ? ExplanationCode.ServerIsOverloaded : ExplanationCode.ServerIsQuiescent, server);
 }

@@ -17,7 +17,7 @@ public sealed class WeightedLeastConnection : IIpvsScheduler
         var least = LeastLoaded(servers, server => server.Overhead);
         return least is null
             ? null
-            : new SchedulerDecision(least, new EngineText(nameof(EngineTexts.Wlc),
+            : new SchedulerDecision(least, new Explanation(ExplanationCode.Wlc,
                 least, least.ActiveConnections, least.InactiveConnections, least.Weight, Ratio(least.Overhead, least.Weight)));
     }
 

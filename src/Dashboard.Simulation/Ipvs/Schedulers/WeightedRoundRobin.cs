@@ -55,7 +55,7 @@ public sealed class WeightedRoundRobin : IIpvsScheduler
                 if (!server.Overloaded && server.Weight >= _currentWeight)
                 {
                     _current = server;
-                    return new SchedulerDecision(server, new EngineText(nameof(EngineTexts.Wrr), server, _currentWeight, _largestWeight, _step));
+                    return new SchedulerDecision(server, new Explanation(ExplanationCode.Wrr, server, _currentWeight, _largestWeight, _step));
                 }
                 if (position == stop)
                 {

@@ -69,12 +69,12 @@ public partial class PacketInspector
             ? new RuleTarget(lane, RuleTarget.IptablesSave, new RuleAnchor(s.Table, s.Chain, s.FirstRule))
             : RulesView.TargetOf(lane, events, e);
 
-    /// <summary>An engine sentence in the page's language.</summary>
-    private static string Say(EngineText? text) => text?.Format(CultureInfo.CurrentUICulture) ?? "";
+    /// <summary>An engine explanation in the page's language.</summary>
+    private static string Say(Explanation? explanation) => explanation is null ? "" : Explanations.Say(explanation, CultureInfo.CurrentUICulture);
 
     /// <summary>
     /// The step as a tool would word it: chain and rule numbers, tuples and addresses as they are; the words around
-    /// them, and the engine's own sentences (reasons, lookup outcomes), in the page's language.
+    /// them, and the engine's explanations (reasons, lookup outcomes), in the page's language.
     /// </summary>
     private string Describe(TraversalEvent e) => e switch
     {

@@ -1,3 +1,4 @@
+using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.Ipvs.Schedulers;
 using static Dashboard.Simulation.Tests.Ipvs.Schedulers.SchedulerTestData;
 
@@ -14,7 +15,7 @@ public class FailoverAndOverflowTests
         var decision = new Failover().Schedule(servers, AnyConnection)!;
 
         Assert.Same(servers[1], decision.Server);
-        Assert.Equal("fo: 10.244.1.2:8080 has the highest weight, 5, of the available servers", decision.Reason);
+        Assert.Equal("Fo(10.244.1.2:8080, 5)", decision.Why.ToString());
     }
 
     [Fact]
@@ -71,7 +72,7 @@ public class FailoverAndOverflowTests
         var decision = new Overflow().Schedule(servers, AnyConnection)!;
 
         Assert.Same(servers[0], decision.Server);
-        Assert.Equal("ovf: 10.244.1.1:8080 has the highest weight, 3, among servers not over it (3 active connections)", decision.Reason);
+        Assert.Equal("Ovf(10.244.1.1:8080, 3, ActiveConnections(3))", decision.Why.ToString());
     }
 
     [Fact]

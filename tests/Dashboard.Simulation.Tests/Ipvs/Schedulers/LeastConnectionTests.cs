@@ -1,3 +1,4 @@
+using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.Ipvs;
 using Dashboard.Simulation.Ipvs.Schedulers;
 using static Dashboard.Simulation.Tests.Ipvs.Schedulers.SchedulerTestData;
@@ -30,7 +31,7 @@ public class LeastConnectionTests
         var decision = new LeastConnection().Schedule(servers, AnyConnection)!;
 
         Assert.Same(servers[0], decision.Server);
-        Assert.Equal("lc: 10.244.1.1:8080 has 1 active and 0 inactive connections, the fewest (overhead 1 x 257 + 0 = 257)", decision.Reason);
+        Assert.Equal("Lc(10.244.1.1:8080, 1, 0, 257)", decision.Why.ToString()); // overhead 1 x 257 + 0
     }
 
     /// <summary>Where 6.1.192 and older kernels differ: one active against 256 inactive is 257 to 256, not a tie.</summary>
@@ -76,7 +77,7 @@ public class LeastConnectionTests
         var decision = new WeightedLeastConnection().Schedule(servers, AnyConnection)!;
 
         Assert.Same(servers[1], decision.Server);
-        Assert.Equal("wlc: 10.244.1.2:8080 has the lowest overhead per weight, (2 active x 257 + 0 inactive) / weight 3 = 171.33", decision.Reason);
+        Assert.Equal("Wlc(10.244.1.2:8080, 2, 0, 3, 171.33)", decision.Why.ToString()); // (2 x 257 + 0) / 3
         Assert.Same(servers[0], new LeastConnection().Schedule(servers, AnyConnection)!.Server);
     }
 
@@ -99,7 +100,7 @@ public class LeastConnectionTests
         var decision = new ShortestExpectedDelay().Schedule(servers, AnyConnection)!;
 
         Assert.Same(servers[1], decision.Server);
-        Assert.Equal("sed: 10.244.1.2:8080 has the shortest expected delay, (1 active + 1) / weight 3 = 0.67", decision.Reason);
+        Assert.Equal("Sed(10.244.1.2:8080, 1, 3, 0.67)", decision.Why.ToString()); // (1 + 1) / 3
         Assert.Same(servers[0], new WeightedLeastConnection().Schedule(servers, AnyConnection)!.Server);
     }
 
@@ -120,7 +121,7 @@ public class LeastConnectionTests
         var decision = new NeverQueue().Schedule(servers, AnyConnection)!;
 
         Assert.Same(servers[1], decision.Server);
-        Assert.Equal("nq: 10.244.1.2:8080 is idle (0 active connections), so it takes the connection without queueing", decision.Reason);
+        Assert.Equal("NqIdle(10.244.1.2:8080)", decision.Why.ToString());
         Assert.Same(servers[0], new ShortestExpectedDelay().Schedule(servers, AnyConnection)!.Server);
     }
 
@@ -133,6 +134,6 @@ public class LeastConnectionTests
         var decision = new NeverQueue().Schedule(servers, AnyConnection)!;
 
         Assert.Same(servers[0], decision.Server);
-        Assert.StartsWith("nq: no idle server; 10.244.1.1:8080 has the shortest expected delay, (4 active + 1) / weight 10 = 0.5", decision.Reason);
+        Assert.Equal("Nq(10.244.1.1:8080, 4, 10, 0.5)", decision.Why.ToString()); // no idle server; (4 + 1) / 10
     }
 }

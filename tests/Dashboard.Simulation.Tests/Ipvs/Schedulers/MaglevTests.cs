@@ -1,3 +1,4 @@
+using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.Ipvs;
 using Dashboard.Simulation.Ipvs.Schedulers;
 using Dashboard.Simulation.Packets;
@@ -44,7 +45,7 @@ public class MaglevTests
         var decision = scheduler.Schedule(servers, From("10.244.0.5"))!;
 
         Assert.Same(scheduler.Table[2009], decision.Server);
-        Assert.Equal($"mh: source 10.244.0.5 hashes to slot 2009 of 4093 -> {decision.Server}", decision.Reason);
+        Assert.Equal($"HashedPick(Mh(10.244.0.5, 2009, 4093), {decision.Server})", decision.Why.ToString());
     }
 
     [Fact]
@@ -115,7 +116,8 @@ public class MaglevTests
         Assert.DoesNotContain(servers[1], after);
         Assert.All(Enumerable.Range(0, Sources.Length).Where(i => !ReferenceEquals(before[i], servers[1])), i => Assert.Same(before[i], after[i]));
         var rehashed = scheduler.Schedule(servers, From(Sources[Array.FindIndex(before, server => server == servers[1])]))!;
-        Assert.Contains("mh-fallback rehashed to slot", rehashed.Reason);
+        Assert.Equal(ExplanationCode.HashedFallback, rehashed.Why.Code);
+        Assert.Contains("MhFallback()", rehashed.Why.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.Ipvs;
 using Dashboard.Simulation.Ipvs.Schedulers;
 using static Dashboard.Simulation.Tests.Ipvs.Schedulers.SchedulerTestData;
@@ -24,7 +25,7 @@ public class RoundRobinTests
         var decision = scheduler.Schedule(servers, AnyConnection)!;
 
         Assert.Same(servers[2], decision.Server);
-        Assert.Equal("rr: next after 10.244.1.1:8080 -> 10.244.1.3:8080 (skipped 10.244.1.2:8080 quiescent, weight 0)", decision.Reason);
+        Assert.Equal("RrSkipped(RrNext(10.244.1.1:8080, 10.244.1.3:8080), [ServerQuiescent(10.244.1.2:8080)])", decision.Why.ToString());
         Assert.Equal([1, 3, 1, 3], Picks(scheduler, servers, 4));
     }
 

@@ -1,3 +1,4 @@
+using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.Ipvs.Schedulers;
 using Dashboard.Simulation.Packets;
 using static Dashboard.Simulation.Tests.Ipvs.Schedulers.SchedulerTestData;
@@ -50,7 +51,7 @@ public class SourceHashingTests
         var picked = Enumerable.Range(1000, 50).Select(port => scheduler.Schedule(servers, From("10.244.0.5", (ushort)port))!.Server);
 
         // The table deals slots A, B, C, A, ...: slot 170 is 170 mod 3 = 2, the third server.
-        Assert.Equal("sh: source 10.244.0.5 hashes to slot 170 -> 10.244.1.3:8080", decision.Reason);
+        Assert.Equal("HashedPick(Sh(10.244.0.5, 170), 10.244.1.3:8080)", decision.Why.ToString());
         Assert.All(picked, server => Assert.Same(servers[2], server));
     }
 
@@ -117,8 +118,8 @@ public class SourceHashingTests
 
         // ip_vs_sh_get_fallback visits (170 + (170 + i)) mod 256: slot 84 first, 84 mod 3 = 0, the first server.
         Assert.Same(servers[0], decision.Server);
-        Assert.Equal("sh: source 10.244.0.5 hashes to slot 170 -> 10.244.1.3:8080 (10.244.1.3:8080 is quiescent, weight 0); " +
-                     "sh-fallback walked to slot 84 -> 10.244.1.1:8080", decision.Reason);
+        Assert.Equal("HashedFallback(Sh(10.244.0.5, 170), 10.244.1.3:8080, ServerIsQuiescent(10.244.1.3:8080), ShFallback(), 84, 10.244.1.1:8080)",
+            decision.Why.ToString());
     }
 
     [Fact]
@@ -142,7 +143,7 @@ public class SourceHashingTests
             scheduler.Schedule(servers, From($"10.244.0.{octet}") with { Destination = Ipv4Address.Parse("10.96.0.10") })!.Server);
 
         // hash_32(10.96.0.10, 8) = 242; 242 mod 3 = 2, the third server.
-        Assert.Equal("dh: destination 10.96.0.10 hashes to slot 242 -> 10.244.1.3:8080", decision.Reason);
+        Assert.Equal("Dh(10.96.0.10, 242, 10.244.1.3:8080)", decision.Why.ToString());
         Assert.All(fromOthers, server => Assert.Same(servers[2], server));
     }
 

@@ -1,3 +1,4 @@
+using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.Ipvs;
 using Dashboard.Simulation.Ipvs.Schedulers;
 using Dashboard.Simulation.Packets;
@@ -55,7 +56,7 @@ public class WeightedRoundRobinTests
 
         var decision = new WeightedRoundRobin().Schedule(servers, AnyConnection)!;
 
-        Assert.Equal("wrr: 10.244.1.1:8080, current weight 4 (max 4, gcd 1)", decision.Reason);
+        Assert.Equal("Wrr(10.244.1.1:8080, 4, 4, 1)", decision.Why.ToString()); // current weight, max, gcd
     }
 
     [Fact]
@@ -67,7 +68,7 @@ public class WeightedRoundRobinTests
 
         var first = scheduler.Schedule(servers, AnyConnection)!;
 
-        Assert.Equal("wrr: 10.244.1.1:8080, current weight 3 (max 4, gcd 2)", first.Reason);
+        Assert.Equal("Wrr(10.244.1.1:8080, 3, 4, 2)", first.Why.ToString()); // current weight, max, gcd
         Assert.Equal([1, 2, 1, 1, 2], Picks(scheduler, servers, 5));
     }
 

@@ -22,7 +22,7 @@ internal sealed class FakeScheduler(string name = "rr") : IIpvsScheduler
             {
                 _next = (_next + tried + 1) % servers.Count;
                 // Worded as rr words its first pick: the tables under test only carry the reason.
-                return new SchedulerDecision(server, new EngineText(nameof(EngineTexts.RrFirst), server));
+                return new SchedulerDecision(server, new Explanation(ExplanationCode.RrFirst, server));
             }
         }
         return null;

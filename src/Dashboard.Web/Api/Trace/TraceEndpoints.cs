@@ -3,7 +3,7 @@ using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.Kubernetes;
 using Dashboard.Web.Hosting;
 
-namespace Dashboard.Web.Api;
+namespace Dashboard.Web.Api.Trace;
 
 /// <summary>POST /api/v1/trace: walks the requested packets through a simulated node and returns what happened to each.</summary>
 public static class TraceEndpoints
@@ -47,16 +47,20 @@ public static class TraceEndpoints
             {
                 return syntaxProblem!;
             }
-            var trace = TraceRunner.Prepare(traceRequest, new InputBudget(aborted));
-            if (turn is null && trace.Work > HeavyWork.Work && (turn = await heavy.EnterAsync(aborted)) is null)
+            var input = TraceRequestReader.Read(traceRequest, new InputBudget(aborted));
+            if (turn is null && input.Work > HeavyWork.Work && (turn = await heavy.EnterAsync(aborted)) is null)
             {
                 return HeavyWork.Busy(context);
             }
-            return Results.Json(trace.Run(), ApiJson.Options);
+            return Results.Json(TraceResponse.Of(TraceRunner.Run(input, aborted)), ApiJson.Options);
         }
         catch (InputException exception)
         {
             return ApiProblems.FromInputException(exception);
+        }
+        catch (TraceInputException exception)
+        {
+            return ApiProblems.FromInputException(TraceRequestReader.Describe(exception));
         }
         catch (OperationCanceledException) when (aborted.IsCancellationRequested)
         {

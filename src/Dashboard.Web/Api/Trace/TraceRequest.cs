@@ -1,8 +1,9 @@
-namespace Dashboard.Simulation.Engine;
+namespace Dashboard.Web.Api.Trace;
 
 /// <summary>
 /// A request to walk packets through a node (the body of POST /api/v1/trace). Strings as a user writes them;
-/// <see cref="TraceRunner"/> validates them and reports each problem with its JSON pointer.
+/// <see cref="TraceRequestReader"/> checks them, reports each problem with its JSON pointer, and reads them into the
+/// engine's <see cref="Simulation.Engine.TraceInput"/>.
 /// </summary>
 public sealed record TraceRequest
 {
