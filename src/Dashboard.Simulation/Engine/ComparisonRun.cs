@@ -1,4 +1,5 @@
 using Dashboard.Simulation.Ipvs;
+using Dashboard.Simulation.Ipvs.Schedulers;
 using Dashboard.Simulation.KubeProxy;
 using Dashboard.Simulation.Kubernetes;
 using Dashboard.Simulation.Packets;
@@ -12,8 +13,8 @@ namespace Dashboard.Simulation.Engine;
 /// </summary>
 public sealed record LaneOptions(
     string Mode,
-    string Scheduler = "rr",
-    ForwardingMethod Forwarding = ForwardingMethod.Masquerade,
+    string Scheduler = SchedulerCatalog.KubeProxyDefault,
+    ForwardingMethod Forwarding = IpvsDirector.KubeProxyMethod,
     int ConnTabBits = ConnectionTable.DefaultTableBits,
     IReadOnlyList<int>? Weights = null)
 {

@@ -174,6 +174,9 @@ public sealed class IpvsDirector(ServiceTable services, ConnectionTable connecti
         return connection is { Method: not ForwardingMethod.Masquerade } ? connection : null;
     }
 
+    /// <summary>The only forwarding method kube-proxy uses (masquerading, ipvsadm's -m); DR and TUN are shown for comparison.</summary>
+    public const ForwardingMethod KubeProxyMethod = ForwardingMethod.Masquerade;
+
     /// <summary>ipvsadm's name of a forwarding method as the API writes it: nat, dr, tun.</summary>
     public static string MethodName(ForwardingMethod method) => method switch
     {

@@ -56,7 +56,8 @@ public readonly record struct TraceEndpoint(Ipv4Address Address, ushort Port)
 }
 
 /// <summary>IPVS mode's settings: the scheduler (ipvsadm -s), the forwarding method, the director's L2 segment, and the connection table's size (2^ConnTabBits buckets).</summary>
-public sealed record IpvsTraceOptions(string Scheduler, ForwardingMethod Forwarding, Ipv4Prefix L2Subnet, int ConnTabBits = ConnectionTable.DefaultTableBits);
+public sealed record IpvsTraceOptions(string Scheduler, ForwardingMethod Forwarding, Ipv4Prefix L2Subnet, int ConnTabBits = ConnectionTable.DefaultTableBits,
+    IReadOnlyList<int>? Weights = null);
 
 /// <summary>A kube-proxy sync at a virtual time with the objects as they are then.</summary>
 public sealed record ClusterUpdate(TimeSpan At, ClusterObjects Objects);

@@ -21,7 +21,7 @@ public static class TraceRunner
         ArgumentOutOfRangeException.ThrowIfZero(packets.Count);
         var problems = new List<TraceProblem>();
         cancellation.ThrowIfCancellationRequested();
-        var ipvsNode = ipvs is null ? null : NodeIpvs.Build(input.Objects, node, ipvs.Scheduler, ipvs.Forwarding);
+        var ipvsNode = ipvs is null ? null : NodeIpvs.Build(input.Objects, node, ipvs.Scheduler, ipvs.Forwarding, ipvs.Weights);
         var dataplane = ipvsNode is null
             ? NodeDataplane.ForIptablesNode(input.Objects, node, input.Seed)
             : NodeDataplane.ForIpvsNode(ipvsNode, node, input.Seed, ipvs!.ConnTabBits);
@@ -83,7 +83,7 @@ public static class TraceRunner
         }
         else
         {
-            var desired = NodeIpvs.Build(update.Objects, node, ipvs.Scheduler, ipvs.Forwarding);
+            var desired = NodeIpvs.Build(update.Objects, node, ipvs.Scheduler, ipvs.Forwarding, ipvs.Weights);
             dataplane.Resync(desired.Ruleset, desired.IpSets, desired.BoundAddresses);
             changes = dataplane.Ipvs!.Sync(desired.Services, update.At);
         }

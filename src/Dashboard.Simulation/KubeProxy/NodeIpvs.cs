@@ -1,3 +1,4 @@
+using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.IpSets;
 using Dashboard.Simulation.Ipvs;
 using Dashboard.Simulation.Ipvs.Schedulers;
@@ -89,14 +90,14 @@ public sealed class NodeIpvs
     /// ipvs.scheduler (empty means rr, as in kube-proxy). kube-proxy always forwards by masquerading;
     /// <paramref name="method"/> lets the simulator show LVS's other methods (direct routing, tunnelling) on the same services.
     /// </summary>
-    public static NodeIpvs Build(ClusterObjects objects, NodeSettings node, string scheduler = "rr", ForwardingMethod method = ForwardingMethod.Masquerade,
+    public static NodeIpvs Build(ClusterObjects objects, NodeSettings node, string scheduler = SchedulerCatalog.KubeProxyDefault, ForwardingMethod method = IpvsDirector.KubeProxyMethod,
         IReadOnlyList<int>? weights = null)
     {
         ArgumentNullException.ThrowIfNull(objects);
         ArgumentNullException.ThrowIfNull(node);
         if (string.IsNullOrEmpty(scheduler))
         {
-            scheduler = "rr";
+            scheduler = SchedulerCatalog.KubeProxyDefault;
         }
         // kube-proxy's FlagSourceHash (0x10) is the kernel's IP_VS_SVC_F_SCHED2, which mh reads as mh-port.
         var flags = scheduler == "mh" ? HashingFlags.Port : HashingFlags.None;

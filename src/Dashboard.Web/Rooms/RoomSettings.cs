@@ -1,4 +1,5 @@
 using Dashboard.Simulation.Engine;
+using Dashboard.Simulation.Ipvs.Schedulers;
 using Dashboard.Simulation.Traffic;
 
 namespace Dashboard.Web.Rooms;
@@ -30,10 +31,10 @@ public sealed record RoomSettings
 
     public TrafficProfile Traffic { get; init; } = TrafficProfile.Default;
 
-    public string Scheduler { get; init; } = "rr";
+    public string Scheduler { get; init; } = SchedulerCatalog.KubeProxyDefault;
 
     /// <summary>nat, dr or tun (kube-proxy itself only uses nat).</summary>
-    public string Forwarding { get; init; } = "nat";
+    public string Forwarding { get; init; } = IpvsDirector.MethodName(IpvsDirector.KubeProxyMethod);
 
     /// <summary>IPVS real-server weights dealt to each service's servers (see RealServerWeights); null: kube-proxy's, all 1.</summary>
     public IReadOnlyList<int>? Weights { get; init; }

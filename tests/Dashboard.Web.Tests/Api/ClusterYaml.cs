@@ -21,7 +21,7 @@ internal static class ClusterYaml
               targetPort: 8080
         """;
 
-    public static string Slice(string service, string address) => $"""
+    public static string Slice(string service, params string[] addresses) => $"""
         - apiVersion: discovery.k8s.io/v1
           kind: EndpointSlice
           metadata:
@@ -31,12 +31,14 @@ internal static class ClusterYaml
               kubernetes.io/service-name: {service}
           addressType: IPv4
           endpoints:
+        {string.Concat(addresses.Select(address => $"""
           - addresses:
             - {address}
             conditions:
               ready: true
             nodeName: node-2
-          ports:
+
+        """))}  ports:
           - name: http
             port: 8080
             protocol: TCP

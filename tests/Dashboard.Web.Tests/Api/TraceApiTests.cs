@@ -173,6 +173,32 @@ public sealed class TraceApiTests(DashboardFactory factory) : IClassFixture<Dash
     }
 
     [Fact]
+    public async Task Post_IpvsWeights_ipvsadmShowsThemAndWrrFollowsThem()
+    {
+        var json = JsonSerializer.Serialize(new
+        {
+            mode = "ipvs",
+            ipvs = new { scheduler = "wrr", weights = (int[])[3, 1] },
+            objects = ClusterYaml.List(ClusterYaml.Service("web", "10.96.0.20"), ClusterYaml.Slice("web", "10.244.1.2", "10.244.1.3")),
+            views = true,
+            packets = Enumerable.Range(0, 8).Select(i => new { src = "10.244.0.5", sport = 40000 + i, dst = "10.96.0.20", dport = 80, proto = "tcp", flags = "S" }),
+        });
+        using var response = await PostJsonAsync(json);
+
+        var body = await response.Content.ReadAsStringAsync(Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        var result = JsonDocument.Parse(body).RootElement;
+        var weights = result.GetProperty("views").GetProperty("ipvsadmLn").GetString()!.Split('\n')
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+            .Where(f => f.Length == 6 && f[0] == "->" && f[2] == "Masq").Select(f => f[3]).ToList();
+        Assert.Contains("3", weights);
+        Assert.Contains("1", weights);
+        // Two real servers weighted 3 and 1: every four new connections, wrr gives three to the heavier one.
+        var picks = result.GetProperty("packets").EnumerateArray().Select(p => p.GetProperty("outcome").GetProperty("to").GetString()).ToList();
+        Assert.Equal([6, 2], picks.GroupBy(p => p).Select(g => g.Count()).OrderDescending());
+    }
+
+    [Fact]
     public async Task Post_IpvsDirectRoutingWithPortMapping_Returns422NamingTheRealServer()
     {
         var json = JsonSerializer.Serialize(new

@@ -6,6 +6,9 @@ public static class SchedulerCatalog
     /// <summary>The schedulers the simulator implements, in the order ipvsadm's manual lists them.</summary>
     public static IReadOnlyList<string> KnownNames { get; } = ["rr", "wrr", "lc", "wlc", "sed", "nq", "sh", "dh", "mh", "fo", "ovf"];
 
+    /// <summary>kube-proxy's scheduler when its ipvs.scheduler setting is empty (round robin).</summary>
+    public const string KubeProxyDefault = "rr";
+
     // Real kernel schedulers this simulator does not model: named so the error says so instead of "unknown".
     private static readonly string[] NotModelled = ["lblc", "lblcr", "twos"];
 

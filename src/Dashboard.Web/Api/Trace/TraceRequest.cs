@@ -29,6 +29,9 @@ public sealed record TraceIpvsOptions
     public string? Forwarding { get; init; }
     public string? L2Subnet { get; init; }
     public int? ConnTabBits { get; init; }
+
+    /// <summary>Real-server weights dealt to each service's servers in the order they are added (RealServerWeights); kube-proxy's are all 1.</summary>
+    public IReadOnlyList<int>? Weights { get; init; }
 }
 
 public sealed record TraceUpdate

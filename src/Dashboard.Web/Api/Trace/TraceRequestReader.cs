@@ -141,12 +141,13 @@ public static class TraceRequestReader
             }
             return null;
         }
-        var scheduler = options?.Scheduler ?? "rr";
+        var scheduler = options?.Scheduler ?? SchedulerCatalog.KubeProxyDefault;
         if (!SchedulerCatalog.KnownNames.Contains(scheduler))
         {
             problems.Add(Semantic("/ipvs/scheduler", $"ipvs.scheduler \"{scheduler}\" is not one of {string.Join(", ", SchedulerCatalog.KnownNames)}"));
         }
-        if (!IpvsDirector.TryParseMethod(options?.Forwarding ?? "nat", out var method))
+        var method = IpvsDirector.KubeProxyMethod;
+        if (options?.Forwarding is { } forwarding && !IpvsDirector.TryParseMethod(forwarding, out method))
         {
             problems.Add(Semantic("/ipvs/forwarding", $"ipvs.forwarding \"{options!.Forwarding}\" is not one of {string.Join(", ", IpvsDirector.MethodNames)} (kube-proxy itself uses nat only)"));
         }
@@ -160,7 +161,11 @@ public static class TraceRequestReader
         {
             problems.Add(Semantic("/ipvs/connTabBits", $"ipvs.connTabBits {bits} is outside the kernel's range {ConnectionTable.MinTableBits}-{ConnectionTable.MaxTableBits} (IP_VS_TAB_BITS)"));
         }
-        return new IpvsTraceOptions(scheduler, method, l2Subnet, bits);
+        if (options?.Weights is { } weights && RealServerWeights.Problem(weights) is { } weightsProblem)
+        {
+            problems.Add(Semantic("/ipvs/weights", $"ipvs.weights: {weightsProblem} (kube-proxy gives every real server weight 1)"));
+        }
+        return new IpvsTraceOptions(scheduler, method, l2Subnet, bits, options?.Weights);
     }
 
     private static NodeSettings ReadNode(TraceNode? node, List<InputProblem> problems)

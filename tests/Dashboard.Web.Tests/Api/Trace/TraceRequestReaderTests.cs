@@ -1,4 +1,5 @@
 using Dashboard.Simulation.Engine;
+using Dashboard.Simulation.Ipvs;
 using Dashboard.Simulation.Kubernetes;
 using Dashboard.Simulation.Packets;
 using Dashboard.Simulation.Scenarios;
@@ -43,13 +44,15 @@ public sealed class TraceRequestReaderTests
         {
             Mode = "ipvs",
             Objects = Small,
-            Ipvs = new TraceIpvsOptions { Scheduler = "fastest", Forwarding = "gre", L2Subnet = "nope", ConnTabBits = 30 },
+            Ipvs = new TraceIpvsOptions { Scheduler = "fastest", Forwarding = "gre", L2Subnet = "nope", ConnTabBits = 30, Weights = [3, 70_000] },
             Packets = [Syn("10.244.0.5", 40000, "10.96.0.20", 80)],
         }).Problems;
 
-        Assert.Equal(["/ipvs/scheduler", "/ipvs/forwarding", "/ipvs/l2Subnet", "/ipvs/connTabBits"], problems.Select(p => p.Pointer));
+        Assert.Equal(["/ipvs/scheduler", "/ipvs/forwarding", "/ipvs/l2Subnet", "/ipvs/connTabBits", "/ipvs/weights"], problems.Select(p => p.Pointer));
         // IP_VS_TAB_BITS is a kernel config option with the range 8-20 (net/netfilter/ipvs/Kconfig).
         Assert.Contains("8-20", problems[3].Message, StringComparison.Ordinal);
+        // ipvsadm's -w takes 0 to 65535.
+        Assert.Equal("ipvs.weights: each weight must be from 0 to 65535 (kube-proxy gives every real server weight 1)", problems[4].Message);
         var iptables = Refused(new TraceRequest
         {
             Mode = "iptables",
@@ -58,6 +61,21 @@ public sealed class TraceRequestReaderTests
             Packets = [Syn("10.244.0.5", 40000, "10.96.0.20", 80)],
         });
         Assert.Equal("/ipvs", Assert.Single(iptables.Problems).Pointer);
+    }
+
+    [Fact]
+    public void Read_IpvsWithoutOptions_KubeProxysSchedulerAndMethod_NoWeights()
+    {
+        var input = TraceRequestReader.Read(new TraceRequest
+        {
+            Mode = "ipvs",
+            Objects = Small,
+            Packets = [Syn("10.244.0.5", 40000, "10.96.0.20", 80)],
+        }, new InputBudget());
+
+        Assert.Equal("rr", input.Ipvs!.Scheduler);
+        Assert.Equal(ForwardingMethod.Masquerade, input.Ipvs.Forwarding);
+        Assert.Null(input.Ipvs.Weights);
     }
 
     [Fact]
