@@ -12,7 +12,7 @@ public sealed class PathPanesTests : DashboardTestContext
 
     public PathPanesTests()
     {
-        _module = JSInterop.SetupModule("./js/compare.js");
+        _module = JSInterop.SetupModule("./Components/Controls/PathPanes.razor.js");
         _view = _module.SetupModule("create", _ => true);
     }
 

@@ -8,7 +8,7 @@ using Microsoft.JSInterop;
 namespace Dashboard.Web.Components.Controls;
 
 /// <summary>
-/// One pane per mode, side by side: the animated path (a canvas that wwwroot/js/compare.js draws, fed by the hub, not
+/// One pane per mode, side by side: the animated path (a canvas that PathPanes.razor.js draws, fed by the hub, not
 /// by Blazor) and the lane's exact counters underneath. Blazor renders the frames and tells the module what the user
 /// selected, held or switched; it never renders per packet.
 /// </summary>
@@ -66,7 +66,7 @@ public partial class PathPanes : IAsyncDisposable
         {
             if (firstRender)
             {
-                _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/compare.js");
+                _module = await JS.InvokeAsync<IJSObjectReference>("import", "./Components/Controls/PathPanes.razor.js");
                 _self = DotNetObjectReference.Create(this);
                 _theme = (Dark, Projector);
                 _view = await _module.InvokeAsync<IJSObjectReference>("create", _host, _self, new
@@ -160,7 +160,7 @@ public partial class PathPanes : IAsyncDisposable
         }
     }
 
-    /// <summary>A packet drawn on a canvas was clicked (compare.js hit-tests its packets); the inspector shows it in every pane.</summary>
+    /// <summary>A packet drawn on a canvas was clicked (the module hit-tests its packets, or one was picked from the list of packets on screen); the inspector shows it in every pane.</summary>
     [JSInvokable("OnPacketClicked")]
     public Task PacketClickedAsync(long packetId) => OnPacketClicked.InvokeAsync(packetId);
 
