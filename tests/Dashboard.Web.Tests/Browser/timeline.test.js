@@ -1,0 +1,82 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { paneGeometry } from "../../../wwwroot/js/panes/geometry.js";
+import {
+    AnimationClock, buildSteps, DWELL_MS, position, SAME_STATION_MS, SCAN_MAX_MS, scanMs, TRAVEL_MS,
+} from "../../../wwwroot/js/panes/timeline.js";
+import { iptablesLayout, metricsAt1x } from "./fixtures.js";
+
+const stations = iptablesLayout.stations;
+const at = (label) => stations.findIndex((s) => s.label === label);
+const places = { client: at("clients"), endpoint: at("pods"), route: at("routing") };
+
+// A first SYN to a ClusterIP in iptables mode, as LanePath places it: PREROUTING, conntrack's miss, a walk of
+// KUBE-SERVICES' 4 rules, the service and endpoint chains, routing, FORWARD, POSTROUTING, the pod.
+const syn = {
+    id: 7, reply: false, proto: "tcp",
+    lanes: [{
+        src: "10.244.1.5:40000", dst: "10.96.0.10:80", srcAfter: "10.244.1.5:40000", dstAfter: "10.244.2.7:8080", seen: true,
+        hops: [
+            { s: at("PREROUTING"), k: "hook", t: "PREROUTING" },
+            { s: at("conntrack"), k: "ctnew", n: 17, t: "miss" },
+            { s: at("KUBE-SERVICES"), k: "scan", f: 1, n: 4, t: "nat KUBE-SERVICES" },
+            { s: at("KUBE-SVC / KUBE-EXT"), k: "chain", t: "KUBE-SVC-X" },
+            { s: at("KUBE-SEP (DNAT)"), k: "nat", t: "DNAT to 10.244.2.7:8080" },
+            { s: at("routing"), k: "route", t: "forward" },
+            { s: at("FORWARD"), k: "hook", t: "FORWARD" },
+            { s: at("POSTROUTING"), k: "hook", t: "POSTROUTING" },
+            { s: at("pods"), k: "deliver", t: "delivered" },
+        ],
+    }],
+};
+
+test("a scan takes longer the more rules it walks, 12,000 and 50,000 rules still differ, and none passes the cap", () => {
+    assert.ok(scanMs(1) < scanMs(100) && scanMs(100) < scanMs(7760));
+    assert.ok(scanMs(12000) < scanMs(50000), `${scanMs(12000)} vs ${scanMs(50000)}`);
+    assert.equal(scanMs(10_000_000), SCAN_MAX_MS);
+});
+
+test("a request starts at the clients and its steps follow each other without a gap", () => {
+    const { steps, total } = buildSteps(syn, syn.lanes[0], stations, places, 1);
+    assert.equal(steps.length, 9);
+    assert.equal(steps[0].from, places.client);
+    for (let i = 1; i < steps.length; i++) {
+        assert.equal(steps[i].start, steps[i - 1].start + steps[i - 1].dur);
+    }
+    assert.equal(total, steps.at(-1).start + steps.at(-1).dur);
+    // Conntrack is consulted from PREROUTING, not travelled to; the walk dwells as long as its 4 rules take.
+    assert.equal(steps[1].s, at("PREROUTING"));
+    assert.equal(steps[1].dur, SAME_STATION_MS);
+    assert.equal(steps[2].dur, TRAVEL_MS + scanMs(4));
+    assert.equal(steps[3].dur, TRAVEL_MS + DWELL_MS);
+});
+
+test("the address label turns to the endpoint's after DNAT", () => {
+    const { steps } = buildSteps(syn, syn.lanes[0], stations, places, 1);
+    assert.equal(steps[3].label, "dst 10.96.0.10:80");
+    assert.equal(steps[4].label, "dst 10.244.2.7:8080");
+    assert.equal(steps[4].labelSince, steps[4].start);
+});
+
+test("slow motion stretches every step by its factor", () => {
+    const normal = buildSteps(syn, syn.lanes[0], stations, places, 1).total;
+    const slow = buildSteps(syn, syn.lanes[0], stations, places, 4).total;
+    assert.ok(Math.abs(slow - 4 * normal) < 1e-9);
+});
+
+test("a packet is at the clients when it starts and at the pod when its path ends", () => {
+    const g = { ...paneGeometry(iptablesLayout, 800, 560, metricsAt1x), w: 800, conntrackStation: at("conntrack"), routeStation: at("routing") };
+    const sprite = { ...buildSteps(syn, syn.lanes[0], stations, places, 1), jx: 0, jy: 0 };
+    const out = new Float64Array(2);
+    position(g, sprite, 0, out);
+    assert.deepEqual([...out], [g.sx[places.client], g.sy[places.client]]);
+    assert.equal(position(g, sprite, sprite.total - 1, out), 8);
+    assert.deepEqual([...out], [g.sx[places.endpoint], g.sy[places.endpoint]]);
+});
+
+test("the animation clock follows the frames' time from its first frame", () => {
+    const clock = new AnimationClock();
+    assert.equal(clock.tick(1000), 0);
+    assert.equal(clock.tick(1016), 16);
+    assert.equal(clock.tick(1050), 50);
+});
