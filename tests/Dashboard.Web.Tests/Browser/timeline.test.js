@@ -80,3 +80,14 @@ test("the animation clock follows the frames' time from its first frame", () => 
     assert.equal(clock.tick(1016), 16);
     assert.equal(clock.tick(1050), 50);
 });
+
+test("a paused clock stands still however many frames pass, and goes on from where it stood", () => {
+    const clock = new AnimationClock();
+    clock.tick(1000);
+    clock.tick(1100);
+    clock.paused = true;
+    assert.equal(clock.tick(1200), 100);
+    assert.equal(clock.tick(5000), 100);
+    clock.paused = false;
+    assert.equal(clock.tick(5016), 116);
+});

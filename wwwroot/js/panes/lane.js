@@ -204,6 +204,12 @@ export class Lane {
         this.heldSprite = { packet, wl, steps, step, jx: 0, jy: 0, x: 0, y: 0, tx: 0, ty: 0 };
     }
 
+    // The packets drawn on this pane now, where they are (CSS pixels in the canvas).
+    packetsOnScreen() {
+        const shown = this.heldSprite ? [this.heldSprite] : this.sprites.filter((sp) => sp.visible);
+        return shown.map((sp) => ({ packet: sp.packet, x: sp.x, y: sp.y }));
+    }
+
     // ---- effects (lookups that move: scan bars, lit buckets and rules, a station's label) ---------------------------
 
     addFx(type, s, a, b, start, end, text) {
@@ -246,7 +252,7 @@ export class Lane {
 
     // ---- drawing ----------------------------------------------------------------------------------------------------
 
-    // `now` is the animation's clock (timeline.js).
+    // `now` is the animation's clock, which stands still while the room is paused.
     frame(now) {
         if (this.layout && this.ensureCanvas() && this.w) {
             this.draw(now);

@@ -18,16 +18,18 @@ export function scanMs(rules) {
     return Math.min(SCAN_MAX_MS, SCAN_BASE_MS + SCAN_PER_RULE_MS * Math.min(rules, SCAN_KNEE_RULES) + beyondKnee);
 }
 
-// The panes' clock: it follows the frames' time (performance.now()) and every sprite and effect is timed by it.
+// The pane's clock: it follows the frames' time while the room plays and stands still while it is paused, so a
+// paused screen holds still and every packet on it stays where it can be clicked (issue 14, item 8).
 export class AnimationClock {
     constructor() {
         this.now = 0;
         this.last = null;
+        this.paused = false;
     }
 
-    // The frame's time in; the animation's time out.
+    // The frame's time (performance.now()) in; the animation's time out.
     tick(frameTime) {
-        if (this.last !== null) {
+        if (this.last !== null && !this.paused) {
             this.now += Math.max(0, frameTime - this.last);
         }
         this.last = frameTime;

@@ -53,6 +53,7 @@ class CompareView {
         this.hub = null;
         this.connState = "connecting";
         this.clock = new AnimationClock();
+        this.clock.paused = !!options.paused;
         this.raf = 0;
         this.lastFrame = 0;
         this.lastBatchAt = 0;
@@ -69,6 +70,8 @@ class CompareView {
             setTheme: (t) => this.setTheme(t),
             select: (id) => { this.selected = id ?? null; this.invalidate(); },
             hold: (packet, hop) => this.hold(packet, hop),
+            setPaused: (paused) => this.setPaused(paused),
+            packetsOnScreen: () => this.packetsOnScreen(),
             exportPng: (lane) => this.exportPng(lane),
             stats: () => this.stats(),
             resetStats: () => this.resetStats(),
@@ -110,7 +113,8 @@ class CompareView {
     // ---- batches and sampling ---------------------------------------------------------------------------------------
 
     onBatch(batch) {
-        if (this.disposed || batch.generation !== this.generation) {
+        // A paused screen holds still: a batch still on its way when the room paused is not drawn.
+        if (this.disposed || batch.generation !== this.generation || this.clock.paused) {
             return;
         }
         const now = this.clock.now;
@@ -259,6 +263,29 @@ class CompareView {
         this.statusAt = 0;
     }
 
+    // The room paused or played: the animation's clock stops or goes on from where it stood.
+    setPaused(paused) {
+        this.clock.paused = !!paused;
+        this.invalidate();
+    }
+
+    // The packets drawn now (a held packet, or those moving), once each, with where each pane shows them.
+    packetsOnScreen() {
+        const byId = new Map();
+        this.lanes.forEach((lane, i) => {
+            for (const { packet, x, y } of lane.packetsOnScreen()) {
+                let entry = byId.get(packet.id);
+                if (!entry) {
+                    const wl = packet.lanes?.find((l) => l) ?? {};
+                    entry = { id: packet.id, reply: !!packet.reply, proto: packet.proto ?? "", src: wl.src ?? "", dst: wl.dst ?? "", panes: [] };
+                    byId.set(packet.id, entry);
+                }
+                entry.panes.push({ lane: i, x, y });
+            }
+        });
+        return [...byId.values()].sort((a, b) => a.id - b.id);
+    }
+
     packetClicked(id) {
         if (this.dotnet) {
             Promise.resolve(this.dotnet.invokeMethodAsync("OnPacketClicked", id)).catch(() => { });
@@ -334,6 +361,7 @@ class CompareView {
             sampledOut: this.counters.sampledOut,
             skippedEvents: this.skippedEvents ?? 0,
             drawingFailures: this.lanes.reduce((sum, lane) => sum + lane.failures, 0),
+            paused: this.clock.paused,
             lastSeq: this.counters.lastSeq,
             generation: this.generation,
             lifeMs: Math.round(this.lifeMs),
