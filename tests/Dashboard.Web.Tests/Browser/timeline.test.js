@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { paneGeometry } from "../../../wwwroot/js/panes/geometry.js";
 import {
-    AnimationClock, buildSteps, DWELL_MS, position, SAME_STATION_MS, SCAN_MAX_MS, scanMs, TRAVEL_MS,
+    admission, AnimationClock, BATCH_SPREAD_MS, buildSteps, DWELL_MS, position, SAME_STATION_MS, SCAN_MAX_MS, scanMs, TRAVEL_MS,
 } from "../../../wwwroot/js/panes/timeline.js";
 import { iptablesLayout, metricsAt1x } from "./fixtures.js";
 
@@ -90,4 +90,36 @@ test("a paused clock stands still however many frames pass, and goes on from whe
     assert.equal(clock.tick(5000), 100);
     clock.paused = false;
     assert.equal(clock.tick(5016), 116);
+});
+
+test("while the screen has room every packet of a batch is drawn", () => {
+    const { count } = admission(0, { incoming: 12, active: 100, budget: 120, lifeMs: 2500, dt: BATCH_SPREAD_MS, held: false });
+    assert.equal(count, 12);
+});
+
+test("a screen fed more than it can hold never draws more than its budget, and keeps drawing new packets", () => {
+    const budget = 120, lifeMs = 2500;
+    let quota = 0, fewest = budget;
+    const alive = [];   // when each drawn packet leaves the screen
+    for (let batch = 0; batch < 16 * 20; batch++) {   // 20 s of 16 batches a second, 500 packets each
+        const now = batch * BATCH_SPREAD_MS;
+        while (alive.length && alive[0] <= now) {
+            alive.shift();
+        }
+        const admitted = admission(quota, { incoming: 500, active: alive.length, budget, lifeMs, dt: BATCH_SPREAD_MS, held: false });
+        quota = admitted.quota;
+        for (let i = 0; i < admitted.count; i++) {
+            alive.push(now + lifeMs);
+        }
+        assert.ok(alive.length <= budget, `${alive.length} packets on screen at ${now} ms`);
+        if (now >= lifeMs) {
+            fewest = Math.min(fewest, alive.length);
+        }
+    }
+    // Once the first screenful has left, the sample replaces packets as they leave: the screen stays more than half full.
+    assert.ok(fewest > budget / 2, `only ${fewest} packets on screen at one point`);
+});
+
+test("while a packet is held no new packet is drawn", () => {
+    assert.equal(admission(0, { incoming: 5, active: 0, budget: 120, lifeMs: 2500, dt: BATCH_SPREAD_MS, held: true }).count, 0);
 });

@@ -1,5 +1,6 @@
-// When a packet is where: its hops turned into timed steps, the point on screen at a moment of its path, and the
-// animation clock that every pane reads. Pure arithmetic (no DOM), so node --test checks it.
+// Which packets are drawn and when each is where: a batch's admission, its hops turned into timed steps, the point on
+// screen at a moment of its path, and the animation clock that every pane reads. Pure arithmetic (no DOM), so
+// node --test checks it.
 import { shortcutX } from "./geometry.js";
 
 export const BATCH_SPREAD_MS = 62.5;      // the server sends 16 batches a second: spread each over the gap to the next
@@ -16,6 +17,17 @@ export const SCAN_MAX_MS = 6000;
 export function scanMs(rules) {
     const beyondKnee = rules > SCAN_KNEE_RULES ? SCAN_PER_DOUBLING_MS * Math.log2(rules / SCAN_KNEE_RULES) : 0;
     return Math.min(SCAN_MAX_MS, SCAN_BASE_MS + SCAN_PER_RULE_MS * Math.min(rules, SCAN_KNEE_RULES) + beyondKnee);
+}
+
+// How many of a batch's packets the panes draw. While the screen has room, every one; once it is full, an even sample
+// at the rate the screen can hold (budget / packet lifetime), accrued per batch interval dt and capped at a quarter
+// second's worth, so a burst after a quiet spell cannot flood it. A held (stepped) packet stops the flow.
+export function admission(quota, { incoming, active, budget, lifeMs, dt, held }) {
+    const rate = budget / (lifeMs / 1000);
+    const accrued = Math.min(quota + rate * dt / 1000, Math.max(1, rate * 0.25));
+    const fits = active + incoming <= budget;
+    const count = held ? 0 : Math.max(0, fits ? incoming : Math.min(incoming, Math.floor(accrued), budget - active));
+    return { count, quota: Math.max(0, accrued - count) };
 }
 
 // The pane's clock: it follows the frames' time while the room plays and stands still while it is paused, so a

@@ -6,7 +6,7 @@
 import { connectHub } from "../../js/panes/hub.js";
 import { Lane } from "../../js/panes/lane.js";
 import { format, n0, SANS } from "../../js/panes/style.js";
-import { AnimationClock, BATCH_SPREAD_MS } from "../../js/panes/timeline.js";
+import { admission, AnimationClock, BATCH_SPREAD_MS } from "../../js/panes/timeline.js";
 
 const DEFAULT_STRINGS = {
     sampled: "drawing {0} of {1} packets",
@@ -124,23 +124,15 @@ class CompareView {
         this.skippedEvents = batch.skipped ?? 0;
         this.slowMotion = batch.speed > 0 && batch.speed < 1 ? Math.min(SLOW_MOTION_MAX, 1 / batch.speed) : 1;
 
-        // An even sample at a rate the screen can hold: budget / packet lifetime, accrued per batch interval.
-        const lanesDrawn = Math.max(1, this.lanes.length);
         // Packets live as long as their slowest lane, so a total of 240 sprites keeps about 200 moving across the panes.
-        const budget = Math.max(1, Math.floor((this.projector ? 150 : 240) / lanesDrawn));
-        const rate = budget / (this.lifeMs / 1000);
+        const budget = Math.max(1, Math.floor((this.projector ? 150 : 240) / Math.max(1, this.lanes.length)));
         const dt = this.lastBatchAt ? Math.min(250, now - this.lastBatchAt) : BATCH_SPREAD_MS;
         this.lastBatchAt = now;
-        this.quota = Math.min(this.quota + rate * dt / 1000, Math.max(1, rate * 0.25));
-        // While the screen has room, every packet is drawn; the rate quota only spreads the sample once it is full.
-        let k = this.activePackets + packets.length <= budget
-            ? packets.length
-            : Math.min(packets.length, Math.floor(this.quota), budget - this.activePackets);
-        if (this.held) {
-            k = 0;
-        }
-        k = Math.max(0, k);
-        this.quota = Math.max(0, this.quota - k);
+        const admitted = admission(this.quota, {
+            incoming: packets.length, active: this.activePackets, budget, lifeMs: this.lifeMs, dt, held: !!this.held,
+        });
+        const k = admitted.count;
+        this.quota = admitted.quota;
         for (let j = 0; j < k; j++) {
             const packet = packets[Math.floor((j + 0.5) * packets.length / k)];
             this.admit(packet, now + j * BATCH_SPREAD_MS / k);
