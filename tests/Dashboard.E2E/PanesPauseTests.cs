@@ -39,8 +39,8 @@ public sealed partial class PanesPauseTests(AppFixture app) : PageTest(app)
         var after = (await Page.EvaluateAsync<JsonElement>(OnScreen)).GetRawText();
         Assert.Equal(before, after);
 
-        // A packet no other packet on its pane is within clicking reach of, so the click can only mean this one.
-        var (id, lane, x, y) = Isolated(JsonDocument.Parse(after).RootElement);
+        // The packet farthest from its neighbours on its pane: the click lands on it, and a click picks the nearest packet.
+        var (id, lane, x, y) = Loneliest(JsonDocument.Parse(after).RootElement);
         var canvas = Page.Locator(".pane-canvas canvas").Nth(lane);
         await canvas.ClickAsync(new() { Position = new() { X = (float)x, Y = (float)y } });
 
@@ -94,15 +94,20 @@ public sealed partial class PanesPauseTests(AppFixture app) : PageTest(app)
         await ScreenshotAsync("compare-after-resize.png", fullPage: false);
     }
 
-    private static (long Id, int Lane, double X, double Y) Isolated(JsonElement packets)
+    private static (long Id, int Lane, double X, double Y) Loneliest(JsonElement packets)
     {
         var placed = packets.EnumerateArray()
             .SelectMany(p => p.GetProperty("panes").EnumerateArray().Select(at => (
                 Id: p.GetProperty("id").GetInt64(), Lane: at.GetProperty("lane").GetInt32(),
                 X: at.GetProperty("x").GetDouble(), Y: at.GetProperty("y").GetDouble())))
             .ToList();
-        // Clicking reach is the packet's radius plus 6 px (lane.js): twice that apart, no other packet is nearer.
-        const double Apart = 2 * (4.5 + 6);
-        return placed.First(p => placed.All(q => q.Id == p.Id || q.Lane != p.Lane || Math.Pow(q.X - p.X, 2) + Math.Pow(q.Y - p.Y, 2) > Apart * Apart));
+        double Nearest((long Id, int Lane, double X, double Y) p) => placed
+            .Where(q => q.Id != p.Id && q.Lane == p.Lane)
+            .Select(q => Math.Sqrt(Math.Pow(q.X - p.X, 2) + Math.Pow(q.Y - p.Y, 2)))
+            .DefaultIfEmpty(double.PositiveInfinity).Min();
+        var loneliest = placed.MaxBy(Nearest);
+        // A click lands on a whole pixel: a neighbour closer than 2 px could be nearer to it than the packet.
+        Assert.True(Nearest(loneliest) > 2, $"every packet on screen has another within 2 px: {packets.GetRawText()}");
+        return loneliest;
     }
 }

@@ -74,3 +74,16 @@ test("a pane squeezed to a few pixels by a resize draws without a failure", () =
         assert.ok(screen.calls.some(([name]) => name === "drawImage"), `${w}x${h}`);
     }
 });
+
+test("a paused pane lists a packet admitted since its last frame, where the next frame draws it", () => {
+    const { lane } = paneOf(800, 560);
+    lane.draw(100);
+    const packet = { id: 3, reply: false, lanes: [{ src: "10.244.1.5:40000", dst: "10.96.0.10:80", seen: true, hops: [{ s: 1, k: "hook", t: "PREROUTING" }] }] };
+    lane.addSprite(packet, packet.lanes[0], 100, { sprites: 1 });
+
+    const listed = lane.packetsOnScreen(100);
+    lane.draw(100);
+
+    assert.deepEqual(listed.map((p) => p.packet.id), [3]);
+    assert.deepEqual(lane.packetsOnScreen(100), listed);
+});

@@ -204,8 +204,12 @@ export class Lane {
         this.heldSprite = { packet, wl, steps, step, jx: 0, jy: 0, x: 0, y: 0, tx: 0, ty: 0 };
     }
 
-    // The packets drawn on this pane now, where they are (CSS pixels in the canvas).
-    packetsOnScreen() {
+    // The packets on this pane at the clock's `now`, where they are (CSS pixels in the canvas). They are advanced to
+    // `now` first: a packet admitted since the last frame would otherwise be missing here and appear on the next one.
+    packetsOnScreen(now) {
+        if (this.layout && this.w && !this.heldSprite) {
+            this.advance(now);
+        }
         const shown = this.heldSprite ? [this.heldSprite] : this.sprites.filter((sp) => sp.visible);
         return shown.map((sp) => ({ packet: sp.packet, x: sp.x, y: sp.y }));
     }

@@ -189,7 +189,10 @@ public partial class PathPanes : IAsyncDisposable
         }
     }
 
-    /// <summary>A packet drawn on a canvas was clicked (the module hit-tests its packets, or one was picked from the list of packets on screen); the inspector shows it in every pane.</summary>
+    /// <summary>
+    /// A packet drawn on a canvas was clicked (the module hit-tests its packets) or picked from the list of packets on
+    /// screen; the inspector shows it in every pane.
+    /// </summary>
     [JSInvokable("OnPacketClicked")]
     public Task PacketClickedAsync(long packetId) => OnPacketClicked.InvokeAsync(packetId);
 

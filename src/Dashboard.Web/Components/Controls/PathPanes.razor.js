@@ -265,7 +265,7 @@ class CompareView {
     packetsOnScreen() {
         const byId = new Map();
         this.lanes.forEach((lane, i) => {
-            for (const { packet, x, y } of lane.packetsOnScreen()) {
+            for (const { packet, x, y } of lane.packetsOnScreen(this.clock.now)) {
                 let entry = byId.get(packet.id);
                 if (!entry) {
                     const wl = packet.lanes?.find((l) => l) ?? {};
