@@ -183,7 +183,7 @@ public sealed class ComparePageTests(AppFixture app) : PageTest(app)
     public async Task Escape_ClosesTheShortcutsHelp()
     {
         await OpenAsync("/");
-        // The run controls are enabled once page.js has registered the shortcuts.
+        // The run controls are enabled once the page's module has registered the shortcuts.
         await Assertions.Expect(Page.GetByRole(AriaRole.Button, new() { Name = "Play", Exact = true })).ToBeEnabledAsync();
         await Page.Keyboard.PressAsync("Shift+?");
         await Assertions.Expect(Page.Locator(".shortcuts-help")).ToBeVisibleAsync();

@@ -16,7 +16,7 @@ public sealed class ComparePageTests : DashboardTestContext
     public ComparePageTests()
     {
         // The animation module and the view it creates: the page's calls into them are what these tests assert.
-        var compare = JSInterop.SetupModule("./js/compare.js");
+        var compare = JSInterop.SetupModule("./Components/Controls/PathPanes.razor.js");
         _view = compare.SetupModule("create", _ => true);
     }
 
@@ -314,9 +314,9 @@ public sealed class ComparePageTests : DashboardTestContext
     [Fact]
     public void RunControls_WaitForPageJsToFinishStarting()
     {
-        // Until page.js knows which button the mouse pressed, Space after a click on Step hop would step again, not play.
-        // page.js starts with the shortcuts, then the projector type: the last call held open holds the whole start.
-        var starting = JSInterop.SetupModule("./js/page.js").SetupVoid("setProjector", _ => true);
+        // Until the page's module knows which button the mouse pressed, Space after a click on Step hop would step again, not play.
+        // The page's module starts with the shortcuts, then the projector type: the last call held open holds the whole start.
+        var starting = JSInterop.SetupModule("./Components/Pages/Compare.razor.js").SetupVoid("setProjector", _ => true);
         var page = RenderAt("/");
         Room.Push(Snapshot());
         page.WaitForAssertion(() => Assert.Single(starting.Invocations));

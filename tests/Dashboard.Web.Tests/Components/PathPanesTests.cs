@@ -12,7 +12,7 @@ public sealed class PathPanesTests : DashboardTestContext
 
     public PathPanesTests()
     {
-        _module = JSInterop.SetupModule("./js/compare.js");
+        _module = JSInterop.SetupModule("./Components/Controls/PathPanes.razor.js");
         _view = _module.SetupModule("create", _ => true);
     }
 
@@ -80,6 +80,34 @@ public sealed class PathPanesTests : DashboardTestContext
         await panes.InvokeAsync(() => panes.Instance.PacketClickedAsync(42));
 
         Assert.Equal(42, clicked);
+    }
+
+    [Fact]
+    public void Paused_ThePacketsOnScreenAreListed_AndPickingOneOpensIt()
+    {
+        _view.Setup<PacketOnScreen[]?>("packetsOnScreen").SetResult(
+        [
+            new(7, false, "tcp", "10.244.1.5:40000", "10.96.0.10:80"),
+            new(8, true, "udp", "10.244.2.7:53", "10.244.1.5:40001"),
+        ]);
+        long? picked = null;
+        var panes = Render<PathPanes>(p => p.Add(v => v.RoomId, "r1").Add(v => v.Snapshot, PacketRecords.PanesSnapshot(RoomStatus.Playing))
+            .Add(v => v.OnPacketClicked, (long id) => picked = id));
+        Assert.Empty(panes.FindAll(".packet-pick"));
+
+        panes.Render(p => p.Add(v => v.Snapshot, PacketRecords.PanesSnapshot(RoomStatus.Paused, version: 2)));
+
+        panes.WaitForAssertion(() => Assert.Equal(2, panes.FindAll(".packet-pick").Count));
+        Assert.Equal(true, _view.Invocations["setPaused"][^1].Arguments[0]);
+        Assert.Equal("Packet 7 · TCP 10.244.1.5:40000 → 10.96.0.10:80 · request", panes.FindAll(".packet-pick")[0].TextContent);
+        Assert.Equal("Packet 8 · UDP 10.244.2.7:53 → 10.244.1.5:40001 · reply", panes.FindAll(".packet-pick")[1].TextContent);
+        panes.FindAll(".packet-pick")[1].Click();
+        Assert.Equal(8, picked);
+
+        // Playing again, the packets move on and the list goes; the module's clock runs again.
+        panes.Render(p => p.Add(v => v.Snapshot, PacketRecords.PanesSnapshot(RoomStatus.Playing, version: 3)));
+        panes.WaitForAssertion(() => Assert.Empty(panes.FindAll(".packet-pick")));
+        Assert.Equal(false, _view.Invocations["setPaused"][^1].Arguments[0]);
     }
 
     [Fact]

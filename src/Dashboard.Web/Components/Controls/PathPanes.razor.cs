@@ -8,7 +8,7 @@ using Microsoft.JSInterop;
 namespace Dashboard.Web.Components.Controls;
 
 /// <summary>
-/// One pane per mode, side by side: the animated path (a canvas that wwwroot/js/compare.js draws, fed by the hub, not
+/// One pane per mode, side by side: the animated path (a canvas that PathPanes.razor.js draws, fed by the hub, not
 /// by Blazor) and the lane's exact counters underneath. Blazor renders the frames and tells the module what the user
 /// selected, held or switched; it never renders per packet.
 /// </summary>
@@ -21,6 +21,8 @@ public partial class PathPanes : IAsyncDisposable
     private (bool Dark, bool Projector) _theme;
     private long? _shownSelection;
     private (WirePacket? Packet, int Hop) _shownHold;
+    private (bool Paused, int Generation, WirePacket? Held) _shownPause;
+    private IReadOnlyList<PacketOnScreen> _onScreen = [];
     private string? _animationError;
 
     [Parameter, EditorRequired]
@@ -66,15 +68,17 @@ public partial class PathPanes : IAsyncDisposable
         {
             if (firstRender)
             {
-                _module = await JS.InvokeAsync<IJSObjectReference>("import", "./js/compare.js");
+                _module = await JS.InvokeAsync<IJSObjectReference>("import", "./Components/Controls/PathPanes.razor.js");
                 _self = DotNetObjectReference.Create(this);
                 _theme = (Dark, Projector);
+                _shownPause = (Paused, Snapshot.Generation, Held);
                 _view = await _module.InvokeAsync<IJSObjectReference>("create", _host, _self, new
                 {
                     roomId = RoomId,
                     hubUrl = "hubs/simulation",
                     dark = Dark,
                     projector = Projector,
+                    paused = Paused,
                     strings = AnimationStrings(),
                     labels = StationLabels(),
                 });
@@ -98,6 +102,12 @@ public partial class PathPanes : IAsyncDisposable
                 _shownHold = (Held, HoldHop);
                 await _view.InvokeVoidAsync("hold", Held, HoldHop);
             }
+            if (_shownPause != (Paused, Snapshot.Generation, Held))
+            {
+                _shownPause = (Paused, Snapshot.Generation, Held);
+                await _view.InvokeVoidAsync("setPaused", Paused);
+                await ShowPacketsOnScreenAsync();
+            }
         }
         catch (JSDisconnectedException)
         {
@@ -107,6 +117,25 @@ public partial class PathPanes : IAsyncDisposable
         {
             // A browser that cannot run the animation (no canvas, blocked script) still gets counters, tables and charts.
             _animationError = e.Message;
+            StateHasChanged();
+        }
+    }
+
+    /// <summary>The room is paused: the animation's clock stands still and the packets on screen stay where they are.</summary>
+    private bool Paused => Snapshot.Status == RoomStatus.Paused;
+
+    /// <summary>
+    /// A paused screen lists its packets, so that each can be picked by keyboard as well as clicked on a pane. A held
+    /// (stepped) packet is already in the inspector; a playing screen moves too fast for a list.
+    /// </summary>
+    private async Task ShowPacketsOnScreenAsync()
+    {
+        IReadOnlyList<PacketOnScreen> onScreen = Paused && Held is null && _view is not null
+            ? await _view.InvokeAsync<PacketOnScreen[]?>("packetsOnScreen") ?? []
+            : [];
+        if (!onScreen.SequenceEqual(_onScreen))
+        {
+            _onScreen = onScreen;
             StateHasChanged();
         }
     }
@@ -160,9 +189,15 @@ public partial class PathPanes : IAsyncDisposable
         }
     }
 
-    /// <summary>A packet drawn on a canvas was clicked (compare.js hit-tests its packets); the inspector shows it in every pane.</summary>
+    /// <summary>
+    /// A packet drawn on a canvas was clicked (the module hit-tests its packets) or picked from the list of packets on
+    /// screen; the inspector shows it in every pane.
+    /// </summary>
     [JSInvokable("OnPacketClicked")]
     public Task PacketClickedAsync(long packetId) => OnPacketClicked.InvokeAsync(packetId);
+
+    private string Describe(PacketOnScreen packet) =>
+        L["PacketOnScreen", packet.Id, packet.Proto.ToUpperInvariant(), packet.Src, packet.Dst, packet.Reply ? L["Reply"] : L["Request"]];
 
     public async ValueTask DisposeAsync()
     {
@@ -186,3 +221,6 @@ public partial class PathPanes : IAsyncDisposable
         GC.SuppressFinalize(this);
     }
 }
+
+/// <summary>A packet the animation draws now, as its module reports it: the tuple as it arrived, in tool notation.</summary>
+public sealed record PacketOnScreen(long Id, bool Reply, string Proto, string Src, string Dst);

@@ -59,7 +59,7 @@ public partial class RulesText : IAsyncDisposable
         _scrolledTo = target;
         try
         {
-            _module ??= await JS.InvokeAsync<IJSObjectReference>("import", "./js/page.js");
+            _module ??= await JS.InvokeAsync<IJSObjectReference>("import", "./Components/Controls/RulesText.razor.js");
             await _module.InvokeVoidAsync("scrollToLine", _container, target - 1, LineHeight);
         }
         catch (JSDisconnectedException)

@@ -48,7 +48,7 @@ public partial class Compare : IAsyncDisposable
     private PathPanes? _panes;
     private IJSObjectReference? _pageModule;
     private IJSObjectReference? _shortcuts;
-    /// <summary>page.js has registered the shortcuts, or failed to load (which loses only them): the run controls wait for it.</summary>
+    /// <summary>The page's module (Compare.razor.js) has registered the shortcuts, or failed to load (which loses only them): the run controls wait for it.</summary>
     private bool _shortcutsSettled;
     private DotNetObjectReference<Compare>? _self;
 
@@ -131,7 +131,7 @@ public partial class Compare : IAsyncDisposable
         }
         try
         {
-            _pageModule = await JS.InvokeAsync<IJSObjectReference>("import", "./js/page.js");
+            _pageModule = await JS.InvokeAsync<IJSObjectReference>("import", "./Components/Pages/Compare.razor.js");
             _self = DotNetObjectReference.Create(this);
             _shortcuts = await _pageModule.InvokeAsync<IJSObjectReference>("registerShortcuts", _self);
             await _pageModule.InvokeVoidAsync("setProjector", _projector);
@@ -143,7 +143,7 @@ public partial class Compare : IAsyncDisposable
         }
         catch (JSException)
         {
-            // A browser that cannot load page.js loses the shortcuts and projector type, not the page.
+            // A browser that cannot load the page's module loses the shortcuts and projector type, not the page.
         }
         _shortcutsSettled = true;
         StateHasChanged();
@@ -251,7 +251,7 @@ public partial class Compare : IAsyncDisposable
     }
 
     /// <summary>
-    /// Calls page.js from an event handler: an exception there would end the circuit, and a browser that has gone
+    /// Calls the page's module from an event handler: an exception there would end the circuit, and a browser that has gone
     /// (or has not loaded the module yet) has nothing to update.
     /// </summary>
     private async Task InvokePageAsync(string identifier, params object?[] args)
@@ -395,7 +395,7 @@ public partial class Compare : IAsyncDisposable
         }
     }
 
-    /// <summary>Keyboard shortcuts from page.js: space plays or pauses, the right arrow steps a hop (with Shift, a packet), ? opens help, Escape closes it and the legend.</summary>
+    /// <summary>Keyboard shortcuts from the page's module: space plays or pauses, the right arrow steps a hop (with Shift, a packet), ? opens help, Escape closes it and the legend.</summary>
     [JSInvokable]
     public Task OnShortcut(string key) => InvokeAsync(() =>
     {

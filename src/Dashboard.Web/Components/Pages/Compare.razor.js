@@ -1,5 +1,5 @@
-// The compare page's small browser chores: keyboard shortcuts, projector type size, downloads and scrolling the
-// virtualised rules view to a line. The animation itself lives in compare.js.
+// The compare page's own browser chores: its keyboard shortcuts, the projector type size and the downloads (a packet's
+// trace, a pane's picture). The animation is PathPanes' module, the rules view's scrolling RulesText's.
 
 const shortcutTargets = new Set(["INPUT", "TEXTAREA", "SELECT"]);
 const buttons = "button, a, [role=button], [role=tab]";
@@ -79,12 +79,4 @@ export function downloadUrl(filename, url) {
     document.body.appendChild(a);
     a.click();
     a.remove();
-}
-
-// Virtualize renders only visible lines, so a line far down is reached by scrolling its container, not by an anchor.
-export function scrollToLine(container, index, lineHeight) {
-    if (!container) {
-        return;
-    }
-    container.scrollTop = Math.max(0, index * lineHeight - container.clientHeight / 3);
 }
