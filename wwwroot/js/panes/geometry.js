@@ -84,3 +84,23 @@ export function roundRect(ctx, x, y, w, h, r) {
     ctx.beginPath();
     ctx.roundRect(x, y, width, height, Math.max(0, Math.min(r, height / 2, width / 2)));
 }
+
+// Where a packet's address tag (w x h) goes: beside the packet (centre px, py, radius r), on the first side where it
+// covers neither a station's name nor a tag already placed (`taken`, rectangles), inside the pane (`bounds`). A tag
+// drawn over a name hid which chain the packet was at. Null when every side is taken.
+export function labelSpot(px, py, r, w, h, bounds, taken) {
+    const sides = [
+        [px + r + 6, py - h - 2],
+        [px + r + 6, py + r + 2],
+        [px - r - 6 - w, py - h - 2],
+        [px - r - 6 - w, py + r + 2],
+    ];
+    for (const [sx, sy] of sides) {
+        const x = Math.max(2, Math.min(bounds.w - w - 2, sx));
+        const y = Math.max(0, Math.min(bounds.h - h, sy));
+        if (!taken.some((o) => x < o.x + o.w && x + w > o.x && y < o.y + o.h && y + h > o.y)) {
+            return { x, y, w, h };
+        }
+    }
+    return null;
+}

@@ -1,6 +1,6 @@
 // A pane's moving layer, drawn every frame over the static layer: packets and their tails, lit stations, scan bars,
 // lit rules and buckets, address labels, and a held (stepped) packet with the hop it is at.
-import { bucketGrid, ruleY, shortcutX } from "./geometry.js";
+import { bucketGrid, labelSpot, ruleY, shortcutX } from "./geometry.js";
 import { format, MONO, n0, SANS } from "./style.js";
 import { isStop } from "./timeline.js";
 
@@ -237,15 +237,16 @@ function packetLabel(lane, sp, step, placed, force) {
     const ctx = lane.ctx;
     ctx.font = `${m.packetLabel}px ${MONO}`;
     const w = ctx.measureText(text).width + 8, h = m.packetLabel + 6;
-    const x = Math.max(2, Math.min(lane.w - w - 2, sp.x + m.radius + 6)), y = sp.y - h - 2;
-    if (!force) {
-        for (const p of placed) {
-            if (x < p.x + p.w && x + w > p.x && y < p.y + p.h && y + h > p.y) {
-                return false;
-            }
+    const names = (lane.labels ?? []).filter((l) => l).map((l) => l.box);
+    let spot = labelSpot(sp.x, sp.y, m.radius, w, h, { w: lane.w, h: lane.h }, [...placed, ...names]);
+    if (!spot) {
+        if (!force) {
+            return false;
         }
+        // The selected or held packet is always named: over the other tags if it must, never over a station's name.
+        spot = labelSpot(sp.x, sp.y, m.radius, w, h, { w: lane.w, h: lane.h }, names) ?? { x: sp.x + m.radius + 6, y: sp.y - h - 2 };
     }
-    placed.push(tag(lane, text, x, y + h / 2, m.packetLabel, "left"));
+    placed.push(tag(lane, text, spot.x, spot.y + h / 2, m.packetLabel, "left"));
     return true;
 }
 

@@ -140,15 +140,16 @@ function drawStation(lane, ctx, s, i) {
             ctx.fillRect(x, y, w, h); ctx.strokeRect(x, y, w, h);
     }
 
-    // Label: technical names in monospace, words in the sans face; shrunk (then clipped) to fit the box.
-    let label = lane.view.stationLabels[s.label] ?? s.label;
-    if (s.kind === "conntrack" || s.kind === "hash") {
-        label = `${label} · ${format(lane.view.strings.buckets, n0(s.size))}`;
-    }
+    // Label: technical names in monospace, words in the sans face; shrunk (then clipped) to fit inside the shape.
+    const label = lane.view.stationLabels[s.label] ?? s.label;
+    const texts = s.kind === "conntrack" || s.kind === "hash"
+        ? tableLabels(label, format(lane.view.strings.buckets, n0(s.size)))
+        : [label];
     ctx.fillStyle = t.text;
     ctx.textAlign = "center";
     ctx.textBaseline = "middle";
-    lane.labels[i] = fitText(ctx, label, lane.sx[i], labelY, w - 10, mono ? m.mono : m.label, mono ? MONO : SANS, s.kind === "hook" ? "700" : "500");
+    lane.labels[i] = fitText(ctx, texts, lane.sx[i], labelY, labelRoom(s.kind, w, h), mono ? m.mono : m.label, mono ? MONO : SANS,
+        s.kind === "hook" ? "700" : "500");
 
     const strip = lane.strips[i];
     if (strip) {
@@ -197,21 +198,50 @@ function drawRuleStrip(lane, ctx, s, i, strip) {
 }
 
 
-// Fits a label into maxWidth (shrinking, then clipping) and returns what to draw, so frames can redraw it cheaply.
-function fitText(ctx, text, x, y, maxWidth, size, family, weight) {
-    let s = size;
-    ctx.font = `${weight} ${s}px ${family}`;
-    while (ctx.measureText(text).width > maxWidth && s > size * 0.72) {
-        s -= 0.5;
+// A table's label with its bucket count, then shorter forms: a translated name's gloss in parentheses ("서비스 테이블
+// (Service Table)") goes before the count does, which is the number the box is there to show.
+export function tableLabels(name, buckets) {
+    const bare = name.replace(/\s*\([^)]*\)/g, "");
+    return bare === name ? [`${name} · ${buckets}`, name] : [`${name} · ${buckets}`, `${bare} · ${buckets}`, bare];
+}
+
+// The width a label has inside a station's shape: a pill's round ends and a route's pointed ends take their share.
+export function labelRoom(kind, w, h) {
+    switch (kind) {
+        case "client":
+        case "endpoint":
+        case "scheduler":
+            return Math.max(0, w - Math.max(10, h * 0.8));
+        case "route":
+            return Math.max(0, w - 2 * Math.min(h / 2, 14) - 8);
+        default:
+            return Math.max(0, w - 10);
+    }
+}
+
+// Draws the first of `texts` that fits maxWidth (shrinking each to 72% first), else the last one clipped, and returns
+// what it drew and the box it covers, so frames can redraw it cheaply and packet tags can keep off it.
+export function fitText(ctx, texts, x, y, maxWidth, size, family, weight) {
+    for (const [n, text] of texts.entries()) {
+        let s = size;
         ctx.font = `${weight} ${s}px ${family}`;
-    }
-    let shown = text;
-    if (ctx.measureText(shown).width > maxWidth) {
-        while (shown.length > 2 && ctx.measureText(shown + "…").width > maxWidth) {
-            shown = shown.slice(0, -1);
+        while (ctx.measureText(text).width > maxWidth && s > size * 0.72) {
+            s -= 0.5;
+            ctx.font = `${weight} ${s}px ${family}`;
         }
-        shown += "…";
+        let shown = text;
+        if (ctx.measureText(shown).width > maxWidth) {
+            if (n < texts.length - 1) {
+                continue;
+            }
+            while (shown.length > 2 && ctx.measureText(shown + "…").width > maxWidth) {
+                shown = shown.slice(0, -1);
+            }
+            shown += "…";
+        }
+        ctx.fillText(shown, x, y);
+        const width = ctx.measureText(shown).width;
+        return { font: ctx.font, text: shown, x, y, box: { x: x - width / 2, y: y - s / 2, w: width, h: s } };
     }
-    ctx.fillText(shown, x, y);
-    return { font: ctx.font, text: shown, x, y };
+    return null;
 }
