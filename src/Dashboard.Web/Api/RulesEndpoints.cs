@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Dashboard.Simulation.Ipvs.Schedulers;
@@ -171,7 +172,7 @@ public static partial class RulesEndpoints
             var item = (i > 0 ? "; " : "") + Printable(warnings[i]);
             if (header.Length + item.Length > MaxWarningsHeaderLength)
             {
-                header.Append($"; ... ({warnings.Count - i} more)");
+                header.Append(CultureInfo.InvariantCulture, $"; ... ({warnings.Count - i} more)");
                 break;
             }
             header.Append(item);
@@ -201,7 +202,7 @@ public static partial class RulesEndpoints
             }
             else
             {
-                builder.Append($"\\u{(int)c:X4}");
+                builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)c:X4}");
             }
         }
         return builder.ToString();

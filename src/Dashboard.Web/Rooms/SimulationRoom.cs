@@ -560,7 +560,7 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
         }
         catch (Exception e)
         {
-            _logger.LogError(e, "Room {Room} stopped", Id);
+            LogStopped(_logger, e, Id);
             lock (_gate)
             {
                 _status = RoomStatus.Failed;
@@ -694,7 +694,7 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
         }
         catch (Exception e)
         {
-            _logger.LogWarning(e, "A subscriber of room {Room} failed", Id);
+            LogSubscriberFailed(_logger, e, Id);
         }
     }
 
@@ -726,6 +726,12 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Sending a batch to {Connection} failed")]
     private static partial void LogSendFailed(ILogger logger, Exception exception, string connection);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Room {Room} stopped")]
+    private static partial void LogStopped(ILogger logger, Exception exception, string room);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A subscriber of room {Room} failed")]
+    private static partial void LogSubscriberFailed(ILogger logger, Exception exception, string room);
 
     private sealed class Subscription(SimulationRoom room, Func<RoomSnapshot, Task> changed) : IDisposable
     {

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace Dashboard.Simulation.Tests.Kernel;
 
 /// <summary>One direction of a tracked flow: addresses, and ports for TCP and UDP.</summary>
@@ -56,7 +58,7 @@ public sealed record ConntrackEntry(
 
                 if (key == "mark")
                 {
-                    mark = uint.Parse(value);
+                    mark = uint.Parse(value, CultureInfo.InvariantCulture);
                 }
                 else if (tuple is 0 or 1)
                 {
@@ -72,8 +74,8 @@ public sealed record ConntrackEntry(
 
         return new ConntrackEntry(
             words[0],
-            int.Parse(words[1]),
-            int.Parse(words[2]),
+            int.Parse(words[1], CultureInfo.InvariantCulture),
+            int.Parse(words[2], CultureInfo.InvariantCulture),
             state,
             ToTuple(tuples[0]),
             ToTuple(tuples[1]),
@@ -89,6 +91,6 @@ public sealed record ConntrackEntry(
         new(
             fields.GetValueOrDefault("src", string.Empty),
             fields.GetValueOrDefault("dst", string.Empty),
-            fields.TryGetValue("sport", out var sport) ? int.Parse(sport) : null,
-            fields.TryGetValue("dport", out var dport) ? int.Parse(dport) : null);
+            fields.TryGetValue("sport", out var sport) ? int.Parse(sport, CultureInfo.InvariantCulture) : null,
+            fields.TryGetValue("dport", out var dport) ? int.Parse(dport, CultureInfo.InvariantCulture) : null);
 }

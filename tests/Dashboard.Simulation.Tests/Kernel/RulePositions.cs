@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace Dashboard.Simulation.Tests.Kernel;
@@ -54,7 +55,7 @@ public sealed partial class RulePositions
             if (table is not null && chain is not null && HandlePattern().Match(line) is { Success: true } handle)
             {
                 position++;
-                positions[(table, long.Parse(handle.Groups["handle"].Value))] = (chain, position);
+                positions[(table, long.Parse(handle.Groups["handle"].Value, CultureInfo.InvariantCulture))] = (chain, position);
             }
         }
 

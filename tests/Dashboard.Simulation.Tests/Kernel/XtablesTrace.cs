@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Dashboard.Simulation.Engine;
 
@@ -102,8 +103,8 @@ public static partial class XtablesTrace
             fields.GetValueOrDefault("OUT"),
             fields.GetValueOrDefault("SRC", string.Empty),
             fields.GetValueOrDefault("DST", string.Empty),
-            fields.TryGetValue("SPORT", out var sport) ? int.Parse(sport) : null,
-            fields.TryGetValue("DPORT", out var dport) ? int.Parse(dport) : null,
+            fields.TryGetValue("SPORT", out var sport) ? int.Parse(sport, CultureInfo.InvariantCulture) : null,
+            fields.TryGetValue("DPORT", out var dport) ? int.Parse(dport, CultureInfo.InvariantCulture) : null,
             flags,
             fields.GetValueOrDefault("MARK"));
     }

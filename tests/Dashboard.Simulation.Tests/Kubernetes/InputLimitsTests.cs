@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Dashboard.Simulation.Kubernetes;
 
@@ -126,7 +127,7 @@ public class InputLimitsTests
         var endpoints = string.Join(", ", Enumerable.Range(0, 1_000).Select(e => $"{{addresses: [10.244.{1 + e / 250}.{1 + e % 250}]}}"));
         for (var i = 0; i < 3; i++)
         {
-            text.Append($"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {{name: web-{i}, namespace: demo, labels: {{kubernetes.io/service-name: web}}}}\naddressType: IPv4\nports: [{ports}]\nendpoints: [{endpoints}]\n");
+            text.Append(CultureInfo.InvariantCulture, $"---\napiVersion: discovery.k8s.io/v1\nkind: EndpointSlice\nmetadata: {{name: web-{i}, namespace: demo, labels: {{kubernetes.io/service-name: web}}}}\naddressType: IPv4\nports: [{ports}]\nendpoints: [{endpoints}]\n");
         }
 
         var e = Fails(text.ToString());

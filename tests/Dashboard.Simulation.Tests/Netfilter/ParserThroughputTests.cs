@@ -52,8 +52,8 @@ public class ParserThroughputTests
             var ip = $"172.{16 + (s >> 16)}.{(s >> 8) & 255}.{s & 255}";
             var name = string.Create(CultureInfo.InvariantCulture, $"ns{s % 97}/svc{s}:p80");
             chains.Append(':').Append(svc).Append(" - [0:0]\n");
-            rules.Append($"-A KUBE-SERVICES -m comment --comment \"{name} cluster IP\" -m tcp -p tcp -d {ip} --dport 80 -j {svc}\n");
-            rules.Append($"-A {svc} -m comment --comment \"{name} cluster IP\" -m tcp -p tcp -d {ip} --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ\n");
+            rules.Append(CultureInfo.InvariantCulture, $"-A KUBE-SERVICES -m comment --comment \"{name} cluster IP\" -m tcp -p tcp -d {ip} --dport 80 -j {svc}\n");
+            rules.Append(CultureInfo.InvariantCulture, $"-A {svc} -m comment --comment \"{name} cluster IP\" -m tcp -p tcp -d {ip} --dport 80 ! -s 10.0.0.0/8 -j KUBE-MARK-MASQ\n");
             lines += 3;
             for (var e = 0; e < 2; e++)
             {
@@ -63,8 +63,8 @@ public class ParserThroughputTests
                 rules.Append(e == 0
                     ? $"-A {svc} -m comment --comment \"{name} -> {endpoint}:8080\" -m statistic --mode random --probability 0.5000000000 -j {sep}\n"
                     : $"-A {svc} -m comment --comment \"{name} -> {endpoint}:8080\" -j {sep}\n");
-                rules.Append($"-A {sep} -m comment --comment {name} -s {endpoint} -j KUBE-MARK-MASQ\n");
-                rules.Append($"-A {sep} -m comment --comment {name} -m tcp -p tcp -j DNAT --to-destination {endpoint}:8080\n");
+                rules.Append(CultureInfo.InvariantCulture, $"-A {sep} -m comment --comment {name} -s {endpoint} -j KUBE-MARK-MASQ\n");
+                rules.Append(CultureInfo.InvariantCulture, $"-A {sep} -m comment --comment {name} -m tcp -p tcp -j DNAT --to-destination {endpoint}:8080\n");
                 lines += 4;
             }
         }

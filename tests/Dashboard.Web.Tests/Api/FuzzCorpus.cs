@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Dashboard.Simulation.Kubernetes;
@@ -238,7 +239,7 @@ public static class FuzzCorpus
         var text = new StringBuilder("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
         for (var i = 1; text.Length < bytes; i++)
         {
-            text.Append($"a{i}: &a{i} [").AppendJoin(", ", Enumerable.Repeat($"*a{i - 1}", 10)).Append("]\n");
+            text.Append(CultureInfo.InvariantCulture, $"a{i}: &a{i} [").AppendJoin(", ", Enumerable.Repeat($"*a{i - 1}", 10)).Append("]\n");
         }
         return text.ToString();
     }
@@ -248,17 +249,17 @@ public static class FuzzCorpus
         var text = new StringBuilder("apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: big, namespace: default}\n  spec:\n    clusterIP: 10.96.0.10\n    ports:\n");
         for (var p = 0; p < ports; p++)
         {
-            text.Append($"    - {{name: p{p}, port: {1000 + p}, protocol: TCP, targetPort: {1000 + p}}}\n");
+            text.Append(CultureInfo.InvariantCulture, $"    - {{name: p{p}, port: {1000 + p}, protocol: TCP, targetPort: {1000 + p}}}\n");
         }
         text.Append("- apiVersion: discovery.k8s.io/v1\n  kind: EndpointSlice\n  metadata: {name: big-1, namespace: default, labels: {kubernetes.io/service-name: big}}\n  addressType: IPv4\n  ports:\n");
         for (var p = 0; p < ports; p++)
         {
-            text.Append($"  - {{name: p{p}, port: {1000 + p}, protocol: TCP}}\n");
+            text.Append(CultureInfo.InvariantCulture, $"  - {{name: p{p}, port: {1000 + p}, protocol: TCP}}\n");
         }
         text.Append("  endpoints:\n");
         for (var e = 0; e < endpoints; e++)
         {
-            text.Append($"  - {{addresses: [10.244.{1 + (e / 250)}.{1 + (e % 250)}], conditions: {{ready: true}}}}\n");
+            text.Append(CultureInfo.InvariantCulture, $"  - {{addresses: [10.244.{1 + (e / 250)}.{1 + (e % 250)}], conditions: {{ready: true}}}}\n");
         }
         return text.ToString();
     }
