@@ -179,6 +179,29 @@ public sealed class ComparePageTests(AppFixture app) : PageTest(app)
         Assert.Empty(cut);
     }
 
+    [Theory]
+    [InlineData(1600, 900, "/")]
+    [InlineData(1920, 1080, "/?projector=1")]
+    public async Task RulesWalkedAndFirstPacket_HeadEachPane_OnTheFirstScreen(int width, int height, string url)
+    {
+        await Page.SetViewportSizeAsync(width, height);
+        await OpenAsync(url);
+        await Assertions.Expect(Page.Locator(".pane-story")).ToHaveCountAsync(2);
+
+        var stories = await Page.EvaluateAsync<double[][]>("""
+            () => [...document.querySelectorAll('.pane-story')].map(d => {
+                const r = d.getBoundingClientRect();
+                return [r.top, r.bottom, parseFloat(getComputedStyle(d.querySelector('dd')).fontSize), d.querySelectorAll('dd').length];
+            })
+            """);
+        Assert.All(stories, s =>
+        {
+            Assert.True(s[0] >= 0 && s[1] <= height, $"the counters span {s[0]}-{s[1]} px of a {height} px screen");
+            Assert.True(s[2] >= 16, $"their numbers are {s[2]} px");
+            Assert.Equal(2, s[3]);
+        });
+    }
+
     [Fact]
     public async Task Escape_ClosesTheShortcutsHelp()
     {

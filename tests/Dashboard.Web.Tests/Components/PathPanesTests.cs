@@ -25,7 +25,9 @@ public sealed class PathPanesTests : DashboardTestContext
 
         var sections = panes.FindAll("section.pane");
         Assert.Equal(["iptables pane", "IPVS (rr, NAT) pane"], sections.Select(s => s.GetAttribute("aria-label")));
-        Assert.Contains("812.0", sections[0].TextContent, StringComparison.Ordinal);
+        // The two numbers the comparison turns on head each pane: rules walked per new connection and the first packet.
+        Assert.Equal(["812.0", "14.50 µs"], sections[0].QuerySelectorAll(".pane-header .pane-story dd").Select(d => d.TextContent));
+        Assert.Equal(["14.0", "2.25 µs"], sections[1].QuerySelectorAll(".pane-header .pane-story dd").Select(d => d.TextContent));
         Assert.Contains("—", sections[0].QuerySelector(".pane-counters")!.TextContent, StringComparison.Ordinal); // no IPVS table in iptables mode
         Assert.Contains("1,180", sections[1].TextContent, StringComparison.Ordinal);
         Assert.Contains("4", sections[1].QuerySelectorAll(".pane-counters dd")[^1].TextContent, StringComparison.Ordinal); // 3 dropped + 1 rejected
