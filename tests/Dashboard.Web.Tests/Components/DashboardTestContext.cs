@@ -23,6 +23,7 @@ public abstract class DashboardTestContext : BunitContext
         Services.AddMudServices(options => options.PopoverOptions.CheckForPopoverProvider = false);
         Services.AddLocalization();
         Services.AddSingleton<RulesPreviewService>();
+        Services.AddSingleton<Hosting.HeavyWork>();
         Services.AddSingleton<FakeSimulationRooms>();
         Services.AddSingleton<ISimulationRooms>(services => services.GetRequiredService<FakeSimulationRooms>());
         Services.AddHttpContextAccessor();

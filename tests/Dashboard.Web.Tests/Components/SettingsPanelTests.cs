@@ -93,6 +93,34 @@ public sealed class SettingsPanelTests : DashboardTestContext
     }
 
     [Fact]
+    public void Paste_BrokenObjects_AreRefusedHereNamingTheField_TheRoomKeepsWhatItRuns()
+    {
+        var panel = RenderPanel(RoomSettings.Default with { PastedObjects = "x" });
+
+        panel.Find("textarea").Change(
+            "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata: {name: web, namespace: demo}\n  spec: {clusterIP: 10.96.0.20, ports: [{port: eighty}]}\n");
+        panel.FindAll("button").First(b => b.TextContent.Contains("Simulate these objects", StringComparison.Ordinal)).Click();
+
+        panel.WaitForAssertion(() => Assert.Contains("the simulation keeps running what it had", panel.Find("[role=alert]").TextContent, StringComparison.Ordinal));
+        var alert = panel.Find("[role=alert]").TextContent;
+        Assert.Contains("spec.ports[0].port: expected an integer", alert, StringComparison.Ordinal);
+        Assert.Empty(_changes);
+    }
+
+    [Fact]
+    public void Paste_ValidObjects_RestartTheRoomWithThem()
+    {
+        var panel = RenderPanel(RoomSettings.Default with { PastedObjects = "x" });
+        var yaml = Simulation.Scenarios.ScenarioCatalog.GetYaml("small");
+
+        panel.Find("textarea").Change(yaml);
+        panel.FindAll("button").First(b => b.TextContent.Contains("Simulate these objects", StringComparison.Ordinal)).Click();
+
+        panel.WaitForAssertion(() => Assert.Equal(yaml, Assert.Single(_changes).PastedObjects));
+        Assert.Empty(panel.FindAll("[role=alert]"));
+    }
+
+    [Fact]
     public void Paste_ObjectsOverTheLimit_AreRefusedWithTheLimitNamed()
     {
         var panel = RenderPanel(RoomSettings.Default with { PastedObjects = "x" });
@@ -114,6 +142,7 @@ public sealed class SettingsPanelTests : DashboardTestContext
         panel.Find("textarea").Change(yaml);
         panel.FindAll("button").First(b => b.TextContent.Contains("Simulate these objects", StringComparison.Ordinal)).Click();
 
+        panel.WaitForState(() => _changes.Count > 0);
         var change = Assert.Single(_changes);
         Assert.Equal(yaml, change.PastedObjects);
         Assert.Equal(0, change.GeneratedServices);

@@ -3,9 +3,11 @@ using System.Text;
 using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.Ipvs;
 using Dashboard.Simulation.Ipvs.Schedulers;
+using Dashboard.Simulation.Kubernetes;
 using Dashboard.Simulation.Scenarios;
 using Dashboard.Simulation.Traffic;
 using Dashboard.Web.Api;
+using Dashboard.Web.Hosting;
 using Dashboard.Web.Model;
 using Dashboard.Web.Resources;
 using Dashboard.Web.Rooms;
@@ -43,6 +45,10 @@ public partial class SettingsPanel
 
     [Inject]
     public required IStringLocalizer<UiStrings> L { get; init; }
+
+    /// <summary>A large paste is read in a turn of the server's heavy work, like any other large input.</summary>
+    [Inject]
+    public required HeavyWork Heavy { get; init; }
 
     private static CultureInfo Culture => CultureInfo.CurrentCulture;
 
@@ -150,21 +156,49 @@ public partial class SettingsPanel
         return Change(Settings with { Weights = weights });
     }
 
-    private Task UsePasted()
+    /// <summary>
+    /// The paste is read before the room is asked to restart with it: a broken paste leaves the simulation that works
+    /// running and says what is wrong here, where the text is.
+    /// </summary>
+    private async Task UsePasted()
     {
         _pasteError = null;
         var text = _pasteText ?? "";
         if (string.IsNullOrWhiteSpace(text))
         {
             _pasteError = L["PasteEmpty"];
-            return Task.CompletedTask;
+            return;
         }
-        if (Encoding.UTF8.GetByteCount(text) > ApiLimits.MaxPastedObjectsBytes)
+        var bytes = Encoding.UTF8.GetByteCount(text);
+        if (bytes > ApiLimits.MaxPastedObjectsBytes)
         {
             _pasteError = L["PasteTooBig", (ApiLimits.MaxPastedObjectsBytes / 1024 / 1024).ToString(Culture)];
-            return Task.CompletedTask;
+            return;
+        }
+        if (await ProblemsOf(text, bytes) is { } problems)
+        {
+            _pasteError = L["PasteRefused", problems];
+            return;
         }
         _pasting = false;
-        return Change(Settings with { PastedObjects = text, GeneratedServices = 0 });
+        await Change(Settings with { PastedObjects = text, GeneratedServices = 0 });
+    }
+
+    private async Task<string?> ProblemsOf(string text, int bytes)
+    {
+        using var turn = bytes > HeavyWork.BodyBytes ? await Heavy.EnterAsync(CancellationToken.None) : null;
+        if (bytes > HeavyWork.BodyBytes && turn is null)
+        {
+            return L["PasteBusy"];
+        }
+        try
+        {
+            await Task.Run(() => ClusterObjectsReader.Read(text, text.TrimStart().StartsWith('{') ? InputFormat.Json : InputFormat.Yaml));
+            return null;
+        }
+        catch (InputException e)
+        {
+            return string.Join("; ", e.Problems.Take(ApiProblems.MaxErrorsListed).Select(p => p.Message));
+        }
     }
 }
