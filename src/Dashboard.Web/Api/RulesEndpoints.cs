@@ -6,6 +6,7 @@ using Dashboard.Simulation.KubeProxy;
 using Dashboard.Simulation.Kubernetes;
 using Dashboard.Simulation.Packets;
 using Dashboard.Web.Hosting;
+using Dashboard.Web.Model;
 
 namespace Dashboard.Web.Api;
 
@@ -134,27 +135,27 @@ public static partial class RulesEndpoints
         var errors = new List<ApiError>();
 
         var name = string.IsNullOrEmpty(nodeName) ? defaults.Name : nodeName;
-        if (name.Length > 253 || !NodeNamePattern().IsMatch(name))
+        if (!NodeFields.IsName(name))
         {
-            errors.Add(new ApiError($"nodeName: '{Printable(name)}' is not a valid node name (lowercase letters, digits, '-' and '.', at most 253 characters)."));
+            errors.Add(new ApiError($"nodeName: '{Printable(name)}' {NodeFields.NameProblem}."));
         }
 
         var ip = defaults.Ip;
-        if (!string.IsNullOrEmpty(nodeIP) && !Ipv4Address.TryParse(nodeIP, out ip))
+        if (!string.IsNullOrEmpty(nodeIP) && !NodeFields.TryParseIp(nodeIP, out ip))
         {
-            errors.Add(new ApiError($"nodeIP: '{Printable(nodeIP)}' is not an IPv4 address (e.g. 192.168.1.10)."));
+            errors.Add(new ApiError($"nodeIP: '{Printable(nodeIP)}' {NodeFields.IpProblem}."));
         }
 
         var podCidr = defaults.PodCidr;
-        if (!string.IsNullOrEmpty(podCIDR) && !TryParseCidr(podCIDR, out podCidr))
+        if (!string.IsNullOrEmpty(podCIDR) && !NodeFields.TryParseCidr(podCIDR, out podCidr))
         {
-            errors.Add(new ApiError($"podCIDR: '{Printable(podCIDR)}' is not an IPv4 CIDR (e.g. 10.244.0.0/24)."));
+            errors.Add(new ApiError($"podCIDR: '{Printable(podCIDR)}' {NodeFields.PodCidrProblem}."));
         }
 
         var clusterCidr = defaults.ClusterCidr;
-        if (!string.IsNullOrEmpty(clusterCIDR) && !TryParseCidr(clusterCIDR, out clusterCidr))
+        if (!string.IsNullOrEmpty(clusterCIDR) && !NodeFields.TryParseCidr(clusterCIDR, out clusterCidr))
         {
-            errors.Add(new ApiError($"clusterCIDR: '{Printable(clusterCIDR)}' is not an IPv4 CIDR (e.g. 10.244.0.0/16)."));
+            errors.Add(new ApiError($"clusterCIDR: '{Printable(clusterCIDR)}' {NodeFields.ClusterCidrProblem}."));
         }
 
         return errors.Count > 0 ? (null, errors) : (new NodeSettings(name, ip, podCidr, clusterCidr), errors);
@@ -180,16 +181,6 @@ public static partial class RulesEndpoints
         return header.ToString();
     }
 
-    private static bool TryParseCidr(string text, out Ipv4Prefix prefix)
-    {
-        // A bare address would silently become a /32 here, which is never what a pod or cluster CIDR means.
-        if (!text.Contains('/', StringComparison.Ordinal))
-        {
-            prefix = default;
-            return false;
-        }
-        return Ipv4Prefix.TryParse(text, out prefix);
-    }
 
     private static string Printable(string text)
     {
@@ -207,9 +198,6 @@ public static partial class RulesEndpoints
         }
         return builder.ToString();
     }
-
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$")]
-    private static partial Regex NodeNamePattern();
 }
 
 /// <summary>

@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.WebUtilities;
 namespace Dashboard.Web.Model;
 
 /// <summary>
-/// The compare page's view in its URL: scenario, size, modes, traffic, IPVS options (weights too), seed, speed, projector mode, the
+/// The compare page's view in its URL: scenario, size, the node, modes, traffic, IPVS options (weights too), seed, speed, projector mode, the
 /// selected packet and the open tab, so a link reproduces what its sender saw (and switching language, which reloads
 /// the page, comes back to it). Only what differs from the defaults is written. Pasted YAML is too big for a URL: a link
 /// to a pasted cluster opens the built-in scenario and says so.
@@ -117,6 +117,13 @@ public static class CompareQuery
                 problems.Add($"fwd \"{forwarding}\" is not one of {string.Join(", ", IpvsDirector.MethodNames)}");
             }
         }
+        if (Get("nodeName") is not null || Get("nodeIP") is not null || Get("podCIDR") is not null || Get("clusterCIDR") is not null)
+        {
+            if (NodeFields.Read(Get("nodeName"), Get("nodeIP"), Get("podCIDR"), Get("clusterCIDR"), problems) is { } node)
+            {
+                settings = settings with { Node = node };
+            }
+        }
         if (Get("weights") is { } realServerWeights)
         {
             if (RealServerWeights.TryParse(realServerWeights, out var list, out var problem))
@@ -199,6 +206,23 @@ public static class CompareQuery
         if (s.Forwarding != d.Forwarding)
         {
             Add("fwd", s.Forwarding);
+        }
+        var dn = d.Node;
+        if (s.Node.Name != dn.Name)
+        {
+            Add("nodeName", s.Node.Name);
+        }
+        if (s.Node.Ip != dn.Ip)
+        {
+            Add("nodeIP", s.Node.Ip.ToString());
+        }
+        if (s.Node.PodCidr != dn.PodCidr)
+        {
+            Add("podCIDR", s.Node.PodCidr.ToString());
+        }
+        if (s.Node.ClusterCidr != dn.ClusterCidr)
+        {
+            Add("clusterCIDR", s.Node.ClusterCidr.ToString());
         }
         if (s.Weights is { Count: > 0 } w)
         {

@@ -1,5 +1,6 @@
 using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.Ipvs.Schedulers;
+using Dashboard.Simulation.Kubernetes;
 using Dashboard.Simulation.Traffic;
 
 namespace Dashboard.Web.Rooms;
@@ -26,6 +27,9 @@ public sealed record RoomSettings
     /// <summary>Pasted `kubectl get svc,endpointslices -A -o yaml` (or -o json) text; null for none.</summary>
     public string? PastedObjects { get; init; }
 
+    /// <summary>The node kube-proxy runs on: which endpoints are local, the NodePorts' address, what is masqueraded.</summary>
+    public NodeSettings Node { get; init; } = NodeSettings.Default;
+
     /// <summary>The panes, in order: modes from <see cref="LaneOptions.Modes"/>.</summary>
     public IReadOnlyList<string> Modes { get; init; } = LaneOptions.Modes;
 
@@ -51,7 +55,7 @@ public sealed record RoomSettings
 
     public bool Equals(RoomSettings? other) =>
         other is not null && Scenario == other.Scenario && GeneratedServices == other.GeneratedServices &&
-        PastedObjects == other.PastedObjects && Modes.SequenceEqual(other.Modes) && Traffic == other.Traffic &&
+        PastedObjects == other.PastedObjects && Node == other.Node && Modes.SequenceEqual(other.Modes) && Traffic == other.Traffic &&
         Scheduler == other.Scheduler && Forwarding == other.Forwarding &&
         (Weights ?? []).SequenceEqual(other.Weights ?? []) && Seed == other.Seed && Speed.Equals(other.Speed);
 

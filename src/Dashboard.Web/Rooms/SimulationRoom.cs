@@ -194,7 +194,7 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
             ? await _heavy.EnterAsync(_stop.Token) ?? throw new InvalidOperationException(
                 "the server is busy building other large simulations; try again in a few seconds")
             : null;
-        return new ComparisonRun(objects, NodeSettings.Default, lanes, settings.Traffic, settings.Seed);
+        return new ComparisonRun(objects, settings.Node, lanes, settings.Traffic, settings.Seed);
     }
 
     /// <summary>The settings checked and the cluster read (or generated): what a build needs, and what it will cost.</summary>

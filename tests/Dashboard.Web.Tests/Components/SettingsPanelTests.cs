@@ -121,6 +121,21 @@ public sealed class SettingsPanelTests : DashboardTestContext
     }
 
     [Fact]
+    public void Node_FieldRetyped_ChangesTheNode_ABadAddressIsRefusedWithTheAPIsWords()
+    {
+        var panel = RenderPanel(RoomSettings.Default);
+
+        panel.FindAll(".field-node input")[1].Change("10.0.0.300");
+        Assert.Empty(_changes);
+        Assert.Contains("nodeIP \"10.0.0.300\" is not an IPv4 address (e.g. 192.168.1.10)", panel.Find("fieldset.node").TextContent, StringComparison.Ordinal);
+
+        panel.FindAll(".field-node input")[3].Change("10.100.0.0/16");
+        var node = Assert.Single(_changes).Node;
+        Assert.Equal("10.100.0.0/16", node.ClusterCidr.ToString());
+        Assert.Equal(Simulation.Kubernetes.NodeSettings.Default.Ip, node.Ip);
+    }
+
+    [Fact]
     public void Paste_ObjectsOverTheLimit_AreRefusedWithTheLimitNamed()
     {
         var panel = RenderPanel(RoomSettings.Default with { PastedObjects = "x" });

@@ -33,6 +33,8 @@ public sealed class CompareQueryTests
             Scheduler = "mh",
             Forwarding = "tun",
             Weights = [3, 1, 0],
+            Node = new Simulation.Kubernetes.NodeSettings("worker-7", Simulation.Packets.Ipv4Address.Parse("172.16.0.7"),
+                Simulation.Packets.Ipv4Prefix.Parse("10.100.7.0/24"), Simulation.Packets.Ipv4Prefix.Parse("10.100.0.0/16")),
             Seed = 42,
             Speed = 0.05,
         };
@@ -70,6 +72,8 @@ public sealed class CompareQueryTests
     [InlineData("?packet=0", "packet \"0\" must be a number from 1 to 20000")]
     [InlineData("?packet=x", "packet \"x\" must be a number")]
     [InlineData("?tab=logs", "tab \"logs\" is not one of inspector, rules, tables, charts")]
+    [InlineData("?podCIDR=10.244.0.5", "podCIDR \"10.244.0.5\" is not an IPv4 CIDR (e.g. 10.244.0.0/24)")]
+    [InlineData("?nodeName=Node_1", "nodeName \"Node_1\" is not a valid node name")]
     [InlineData("?weights=3,heavy", "weights \"3,heavy\": weight \"heavy\" is not a whole number from 0 to 65535")]
     public void Parse_BadValue_NamesItAndKeepsTheDefault(string query, string expected)
     {

@@ -310,6 +310,19 @@ public sealed class SimulationRoomTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ApplyAsync_Node_ItsClusterCidrDecidesWhatIsMasqueraded()
+    {
+        var node = Simulation.Kubernetes.NodeSettings.Default with { ClusterCidr = Simulation.Packets.Ipv4Prefix.Parse("10.100.0.0/16") };
+
+        await _room.ApplyAsync(RoomSettings.Default with { Node = node });
+
+        // kube-proxy's local-traffic detector: traffic to a ClusterIP from outside the cluster CIDR is marked for masquerade.
+        var save = _room.Tools(0)[0].Listing.Text;
+        Assert.Matches(@"! -s 10\.100\.0\.0/16 .*-j KUBE-MARK-MASQ", save);
+        Assert.DoesNotContain("! -s 10.244.0.0/16", save, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ApplyAsync_Weights_TheIpvsPaneNamesThemAndIpvsadmShowsThem()
     {
         await _room.ApplyAsync(RoomSettings.Default with { Scheduler = "wrr", Weights = [3, 1] });

@@ -4,6 +4,7 @@ using Dashboard.Simulation.Ipvs;
 using Dashboard.Simulation.Ipvs.Schedulers;
 using Dashboard.Simulation.Kubernetes;
 using Dashboard.Simulation.Packets;
+using Dashboard.Web.Model;
 
 namespace Dashboard.Web.Api.Trace;
 
@@ -178,21 +179,22 @@ public static class TraceRequestReader
         var ip = defaults.Ip;
         var podCidr = defaults.PodCidr;
         var clusterCidr = defaults.ClusterCidr;
-        if (node.Ip is not null && !Ipv4Address.TryParse(node.Ip, out ip))
+        // The rules API's and the compare page's checks (NodeFields), worded with this body's field names.
+        if (node.Ip is not null && !NodeFields.TryParseIp(node.Ip, out ip))
         {
-            problems.Add(Semantic("/node/ip", $"node.ip \"{node.Ip}\" is not an IPv4 address"));
+            problems.Add(Semantic("/node/ip", $"node.ip \"{node.Ip}\" {NodeFields.IpProblem}"));
         }
-        if (node.PodCIDR is not null && !Ipv4Prefix.TryParse(node.PodCIDR, out podCidr))
+        if (node.PodCIDR is not null && !NodeFields.TryParseCidr(node.PodCIDR, out podCidr))
         {
-            problems.Add(Semantic("/node/podCIDR", $"node.podCIDR \"{node.PodCIDR}\" is not an IPv4 CIDR"));
+            problems.Add(Semantic("/node/podCIDR", $"node.podCIDR \"{node.PodCIDR}\" {NodeFields.PodCidrProblem}"));
         }
-        if (node.ClusterCIDR is not null && !Ipv4Prefix.TryParse(node.ClusterCIDR, out clusterCidr))
+        if (node.ClusterCIDR is not null && !NodeFields.TryParseCidr(node.ClusterCIDR, out clusterCidr))
         {
-            problems.Add(Semantic("/node/clusterCIDR", $"node.clusterCIDR \"{node.ClusterCIDR}\" is not an IPv4 CIDR"));
+            problems.Add(Semantic("/node/clusterCIDR", $"node.clusterCIDR \"{node.ClusterCIDR}\" {NodeFields.ClusterCidrProblem}"));
         }
-        if (node.Name is { Length: 0 })
+        if (node.Name is not null && !NodeFields.IsName(node.Name))
         {
-            problems.Add(Semantic("/node/name", "node.name must not be empty"));
+            problems.Add(Semantic("/node/name", $"node.name \"{node.Name}\" {NodeFields.NameProblem}"));
         }
         return new NodeSettings(node.Name ?? defaults.Name, ip, podCidr, clusterCidr);
     }

@@ -36,6 +36,16 @@ public partial class SettingsPanel
     private bool _pasting;
     /// <summary>Why the weights last typed were refused; the room keeps the weights it runs with.</summary>
     private string? _weightsProblem;
+    /// <summary>The node field last typed and why it was refused (the room keeps its node).</summary>
+    private (NodeField? Field, string? Text) _nodeProblem;
+
+    private enum NodeField
+    {
+        Name,
+        Ip,
+        PodCidr,
+        ClusterCidr,
+    }
 
     [Parameter, EditorRequired]
     public required RoomSettings Settings { get; set; }
@@ -136,6 +146,23 @@ public partial class SettingsPanel
         // All three at zero would leave the panes with no traffic at all: the last non-zero weight stays, and says so.
         _clientsRefused = traffic.Problems().Count > 0;
         return _clientsRefused ? Task.CompletedTask : Change(Settings with { Traffic = traffic });
+    }
+
+    /// <summary>The node with one field retyped, checked as the APIs check it (NodeFields); empty goes back to the default.</summary>
+    private Task OnNodeChanged(NodeField field, string? text)
+    {
+        var node = Settings.Node;
+        string Value(NodeField f, string current) => f == field ? text ?? "" : current;
+        var problems = new List<string>();
+        var changed = NodeFields.Read(Value(NodeField.Name, node.Name), Value(NodeField.Ip, node.Ip.ToString()),
+            Value(NodeField.PodCidr, node.PodCidr.ToString()), Value(NodeField.ClusterCidr, node.ClusterCidr.ToString()), problems);
+        if (changed is null)
+        {
+            _nodeProblem = (field, string.Join("; ", problems));
+            return Task.CompletedTask;
+        }
+        _nodeProblem = default;
+        return changed == node ? Task.CompletedTask : Change(Settings with { Node = changed });
     }
 
     private string WeightsText => Settings.Weights is { } weights ? RealServerWeights.Format(weights) : "";
