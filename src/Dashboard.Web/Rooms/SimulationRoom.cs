@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Threading.Channels;
 using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.IpSets;
 using Dashboard.Simulation.Ipvs;
@@ -55,9 +54,6 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
 
     public static readonly TimeSpan MaxSeekTime = TimeSpan.FromSeconds(3);
 
-    /// <summary>Batches queued per viewer before the oldest is dropped (half a second).</summary>
-    private const int ViewerQueue = 8;
-
     private readonly IHubContext<SimulationHub, ISimulationClient> _hub;
     private readonly ILogger _logger;
     private readonly HeavyWork? _heavy;
@@ -65,7 +61,7 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
     private readonly Lock _gate = new();
     private readonly Lock _toolsGate = new();
     private readonly CancellationTokenSource _stop = new();
-    private readonly Dictionary<string, ViewerFeed> _viewers = [];
+    private readonly ViewerFeeds _viewers;
     private readonly List<Func<RoomSnapshot, Task>> _subscribers = [];
     private readonly Queue<SimulatedPacket> _recent = new();
     private readonly Dictionary<long, SimulatedPacket> _recentById = [];
@@ -91,6 +87,7 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
         Id = id;
         _hub = hub;
         _logger = logger;
+        _viewers = new ViewerFeeds(hub, logger);
         _heavy = heavy;
         _memory = memory;
         _loop = Task.Run(RunAsync);
@@ -176,7 +173,7 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
             welcome = new RoomWelcome(Id, _generation, [.. _paths.Select(p => p.Layout)]);
             PublishSnapshot();
         }
-        await _hub.Clients.Clients(ViewerIds()).Restarted(welcome);
+        await _hub.Clients.Clients(_viewers.Ids()).Restarted(welcome);
     }
 
     /// <summary>
@@ -400,110 +397,16 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
     {
         lock (_gate)
         {
-            if (_run is null || lane < 0 || lane >= _run.Lanes.Count)
-            {
-                return null;
-            }
-            var now = _run.Now;
-            var dataplane = _run.Lanes[lane].Dataplane;
-            var conntrack = dataplane.Conntrack;
-            conntrack.Expire(now);
-            var heat = new List<BucketHeat> { Heat(HeatTables.Conntrack, conntrack.BucketCount, conntrack.ChainLength) };
-            ToolListing? ipvsLines = null;
-            var ipvsTotal = 0;
-            string? selectedIpvs = null;
-            if (dataplane.Ipvs is { } ipvs)
-            {
-                ipvs.Connections.Advance(now);
-                ipvsTotal = ipvs.Connections.Count;
-                // Only the entries shown are formatted: this runs 4 times a second under the engine's lock, and a busy
-                // table holds hundreds of thousands. (Two headings, then the entries: MaxLines + 1 lines in all.)
-                ipvsLines = IpvsadmFormatter.ConnectionsListing(ipvs.Connections, now, LiveTables.MaxLines - 1);
-                heat.Add(Heat(HeatTables.IpvsService, ServiceTable.TableSize, b => ipvs.Services.ChainLength(b)));
-                heat.Add(Heat(HeatTables.IpvsConnection, ipvs.Connections.Size, ipvs.Connections.ChainLength));
-                if (focus?.IpvsClient is { } client && ipvs.Connections.Find(client, now) is { } connection)
-                {
-                    selectedIpvs = IpvsadmFormatter.ConnectionLine(connection, now);
-                }
-            }
-            // The selected packet's entries are looked up wherever they are: the lists show only the first MaxLines.
-            var selectedConntrack = focus?.Conntrack is { } tuple && conntrack.Lookup(tuple, now).Entry is { } entry
-                ? entry.ToConntrackLine(now)
-                : null;
-            return new LiveTables(
-                now.TotalSeconds,
-                conntrack.Listing(now, LiveTables.MaxLines),
-                conntrack.Count,
-                ipvsLines,
-                ipvsTotal,
-                heat,
-                selectedConntrack,
-                selectedIpvs);
+            return _run is null || lane < 0 || lane >= _run.Lanes.Count ? null : LiveTablesReader.Read(_run.Lanes[lane].Dataplane, _run.Now, focus);
         }
-    }
-
-    /// <summary>A hash table's buckets folded into at most 256 cells.</summary>
-    private static BucketHeat Heat(string table, int buckets, Func<int, int> chainLength)
-    {
-        var cells = new int[Math.Min(256, buckets)];
-        var longest = 0;
-        var entries = 0;
-        for (var b = 0; b < buckets; b++)
-        {
-            var length = chainLength(b);
-            if (length == 0)
-            {
-                continue;
-            }
-            cells[(int)((long)b * cells.Length / buckets)] += length;
-            longest = Math.Max(longest, length);
-            entries += length;
-        }
-        return new BucketHeat(table, buckets, cells, longest, entries);
     }
 
     /// <summary>A hub connection starts receiving this room's batches.</summary>
-    public void AddViewer(string connectionId)
-    {
-        lock (_viewers)
-        {
-            if (!_viewers.ContainsKey(connectionId))
-            {
-                _viewers[connectionId] = new ViewerFeed(connectionId, this);
-            }
-        }
-    }
+    public void AddViewer(string connectionId) => _viewers.Add(connectionId);
 
-    public void RemoveViewer(string connectionId)
-    {
-        ViewerFeed? feed;
-        lock (_viewers)
-        {
-            if (_viewers.Remove(connectionId, out feed))
-            {
-                feed.Complete();
-            }
-        }
-    }
+    public void RemoveViewer(string connectionId) => _viewers.Remove(connectionId);
 
-    public int ViewerCount
-    {
-        get
-        {
-            lock (_viewers)
-            {
-                return _viewers.Count;
-            }
-        }
-    }
-
-    private string[] ViewerIds()
-    {
-        lock (_viewers)
-        {
-            return [.. _viewers.Keys];
-        }
-    }
+    public int ViewerCount => _viewers.Count;
 
     private async Task RunAsync()
     {
@@ -698,34 +601,15 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
         }
     }
 
-    private void Broadcast(PacketBatch batch)
-    {
-        lock (_viewers)
-        {
-            foreach (var viewer in _viewers.Values)
-            {
-                viewer.Offer(batch);
-            }
-        }
-    }
+    private void Broadcast(PacketBatch batch) => _viewers.Broadcast(batch);
 
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync();
         await _loop;
-        lock (_viewers)
-        {
-            foreach (var viewer in _viewers.Values)
-            {
-                viewer.Complete();
-            }
-            _viewers.Clear();
-        }
+        _viewers.CompleteAll();
         _stop.Dispose();
     }
-
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Sending a batch to {Connection} failed")]
-    private static partial void LogSendFailed(ILogger logger, Exception exception, string connection);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Room {Room} stopped")]
     private static partial void LogStopped(ILogger logger, Exception exception, string room);
@@ -744,39 +628,4 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
         }
     }
 
-    /// <summary>
-    /// One hub connection's queue: bounded, dropping the oldest batch when the viewer falls behind and counting the
-    /// events it held, and a pump that sends one batch at a time (SignalR's send waits when the connection is slow).
-    /// </summary>
-    private sealed class ViewerFeed
-    {
-        private readonly Channel<PacketBatch> _queue;
-        private long _skipped;
-
-        public ViewerFeed(string connectionId, SimulationRoom room)
-        {
-            _queue = Channel.CreateBounded<PacketBatch>(
-                new BoundedChannelOptions(ViewerQueue) { FullMode = BoundedChannelFullMode.DropOldest, SingleReader = true },
-                dropped => Interlocked.Add(ref _skipped, dropped.EventCount));
-            _ = Task.Run(async () =>
-            {
-                await foreach (var batch in _queue.Reader.ReadAllAsync())
-                {
-                    try
-                    {
-                        await room._hub.Clients.Client(connectionId).Batch(batch with { Skipped = Interlocked.Read(ref _skipped) });
-                    }
-                    catch (Exception e)
-                    {
-                        // The viewer went away mid-send: its next batch (or its disconnect) settles it.
-                        LogSendFailed(room._logger, e, connectionId);
-                    }
-                }
-            });
-        }
-
-        public void Offer(PacketBatch batch) => _queue.Writer.TryWrite(batch);
-
-        public void Complete() => _queue.Writer.TryComplete();
-    }
 }
