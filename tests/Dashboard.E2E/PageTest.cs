@@ -49,8 +49,13 @@ public abstract partial class PageTest(AppFixture app) : IClassFixture<AppFixtur
     /// <summary>The whole page, or only the screen (<paramref name="fullPage"/> false) where fixed bars would land mid-page.</summary>
     protected async Task ScreenshotAsync(string name, bool fullPage = true)
     {
-        // Park the mouse so no tooltip of the last click covers the picture.
+        // Park the mouse so no tooltip of the last click covers the picture. A whole page is taken from the top: taken
+        // scrolled, it shows the fixed app bar where the scroll left it, over the heading.
         await Page.Mouse.MoveAsync(1, 300);
+        if (fullPage)
+        {
+            await Page.EvaluateAsync("() => window.scrollTo(0, 0)");
+        }
         await Page.WaitForTimeoutAsync(300);
         await Page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(AppFixture.ScreenshotDirectory, name), FullPage = fullPage });
     }
