@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { paneGeometry } from "../../../wwwroot/js/panes/geometry.js";
 import {
-    admission, AnimationClock, BATCH_SPREAD_MS, buildSteps, DWELL_MS, position, SAME_STATION_MS, SCAN_MAX_MS, scanMs, TRAVEL_MS,
+    admission, AnimationClock, BATCH_SPREAD_MS, buildSteps, DWELL_MS, heldScanProgress, position, SAME_STATION_MS, SCAN_MAX_MS, scanMs, TRAVEL_MS,
 } from "../../../wwwroot/js/panes/timeline.js";
 import { iptablesLayout, metricsAt1x } from "./fixtures.js";
 
@@ -122,4 +122,16 @@ test("a screen fed more than it can hold never draws more than its budget, and k
 
 test("while a packet is held no new packet is drawn", () => {
     assert.equal(admission(0, { incoming: 5, active: 0, budget: 120, lifeMs: 2500, dt: BATCH_SPREAD_MS, held: true }).count, 0);
+});
+
+test("a stepped packet's scan takes the walk's own time: 50,000 services' KUBE-SERVICES for seconds, 4 rules at once", () => {
+    const iptables = { k: "scan", f: 1, n: 55001 };
+    const ipvs = { k: "scan", f: 1, n: 4 };
+
+    assert.equal(heldScanProgress(ipvs, scanMs(4)), 1);
+    assert.ok(heldScanProgress(iptables, scanMs(4)) < 0.05, "the long walk has barely started when the short one is done");
+    assert.ok(heldScanProgress(iptables, 2000) < 1, "still walking after 2 s");
+    assert.equal(heldScanProgress(iptables, scanMs(55001)), 1);
+    // Any other hop is shown whole at once.
+    assert.equal(heldScanProgress({ k: "match", n: 7 }, 0), 1);
 });

@@ -201,7 +201,7 @@ export class Lane {
             return;
         }
         const step = steps[Math.min(hop, steps.length - 1)];
-        this.heldSprite = { packet, wl, steps, step, jx: 0, jy: 0, x: 0, y: 0, tx: 0, ty: 0 };
+        this.heldSprite = { packet, wl, steps, step, heldAt: performance.now(), jx: 0, jy: 0, x: 0, y: 0, tx: 0, ty: 0 };
     }
 
     // The packets on this pane at the clock's `now`, where they are (CSS pixels in the canvas). They are advanced to

@@ -2,7 +2,7 @@
 // lit rules and buckets, address labels, and a held (stepped) packet with the hop it is at.
 import { bucketGrid, labelSpot, ruleY, shortcutX } from "./geometry.js";
 import { format, MONO, n0, SANS } from "./style.js";
-import { isStop } from "./timeline.js";
+import { heldScanProgress, isStop } from "./timeline.js";
 
 export const FX_FADE_MS = 350;
 const MAX_LABELS = 3;
@@ -302,8 +302,12 @@ export function drawHeld(lane) {
     }
     const kind = lane.layout.stations[s].kind;
     if (lane.strips[s] && hop.k === "scan") {
-        drawScan(lane, s, hop.f | 0, hop.n | 0, 1, 1);
-        drawRule(lane, s, hop.n | 0, 0.35);
+        // The walk takes its time even while stepping (real time: the animation clock stands still while paused).
+        const p = heldScanProgress(hop, performance.now() - sp.heldAt);
+        drawScan(lane, s, hop.f | 0, hop.n | 0, p, 1);
+        if (p >= 1) {
+            drawRule(lane, s, hop.n | 0, 0.35);
+        }
     } else if (lane.strips[s] && hop.k === "match") {
         drawRule(lane, s, hop.n | 0, 1);
     } else if ((kind === "conntrack" || kind === "hash") && ["ct", "ctnew", "svc", "conn"].includes(hop.k)) {

@@ -19,6 +19,15 @@ export function scanMs(rules) {
     return Math.min(SCAN_MAX_MS, SCAN_BASE_MS + SCAN_PER_RULE_MS * Math.min(rules, SCAN_KNEE_RULES) + beyondKnee);
 }
 
+// How far a held (stepped) packet's scan bar has walked, 0 to 1, `ms` after the step: it takes the walk's own time,
+// so a step at KUBE-SERVICES of 50,000 services scans for seconds while IPVS mode's 4 rules are done at once.
+export function heldScanProgress(hop, ms) {
+    if (hop.k !== "scan") {
+        return 1;
+    }
+    return Math.min(1, Math.max(0, ms) / scanMs(Math.max(1, (hop.n | 0) - (hop.f | 0) + 1)));
+}
+
 // How many of a batch's packets the panes draw. While the screen has room, every one; once it is full, an even sample
 // at the rate the screen can hold (budget / packet lifetime), accrued per batch interval dt and capped at a quarter
 // second's worth, so a burst after a quiet spell cannot flood it. A held (stepped) packet stops the flow.
