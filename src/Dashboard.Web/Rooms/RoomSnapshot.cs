@@ -48,7 +48,11 @@ public sealed record LaneSnapshot(
     int ConntrackEntries,
     int? IpvsConnections,
     IReadOnlyDictionary<string, long> RequestsPerBackend,
-    IReadOnlyList<LaneSample> History);
+    IReadOnlyList<LaneSample> History)
+{
+    /// <summary>The key under which <see cref="RequestsPerBackend"/> sums the backends past the busiest (not an address).</summary>
+    public const string OtherBackends = "(others)";
+}
 
 /// <summary>
 /// One point of a lane's history, sampled on the room's tick: table sizes, and the new connections since the previous

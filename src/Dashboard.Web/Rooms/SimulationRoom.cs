@@ -576,7 +576,7 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
         }
     }
 
-    /// <summary>The busiest backends; the rest summed as "(others)" so a 50,000-service room does not copy 150,000 counters 4 times a second.</summary>
+    /// <summary>The busiest backends; the rest summed under LaneSnapshot.OtherBackends so a 50,000-service room does not copy 150,000 counters 4 times a second.</summary>
     private static Dictionary<string, long> TopBackends(IReadOnlyDictionary<string, long> requests)
     {
         const int top = 24;
@@ -585,7 +585,7 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
             return new Dictionary<string, long>(requests);
         }
         var busiest = requests.OrderByDescending(r => r.Value).ThenBy(r => r.Key, StringComparer.Ordinal).Take(top).ToDictionary();
-        busiest["(others)"] = requests.Values.Sum() - busiest.Values.Sum();
+        busiest[LaneSnapshot.OtherBackends] = requests.Values.Sum() - busiest.Values.Sum();
         return busiest;
     }
 

@@ -136,7 +136,7 @@ public partial class LaneCharts
         // A lane with an "(others)" sum only names its own busiest backends: one missing there is unknown, not 0, so
         // a bar is drawn only for a backend whose count every lane knows.
         var busiest = lanes.SelectMany(lane => lane.RequestsPerBackend)
-            .Where(pair => pair.Key != OthersKey && lanes.All(lane => Knows(lane, pair.Key)))
+            .Where(pair => pair.Key != LaneSnapshot.OtherBackends && lanes.All(lane => Knows(lane, pair.Key)))
             .GroupBy(pair => pair.Key, StringComparer.Ordinal)
             .OrderByDescending(group => group.Sum(pair => pair.Value))
             .ThenBy(group => group.Key, StringComparer.Ordinal)
@@ -165,16 +165,13 @@ public partial class LaneCharts
     }
 
     private static bool Knows(LaneSnapshot lane, string backend) =>
-        lane.RequestsPerBackend.ContainsKey(backend) || !lane.RequestsPerBackend.ContainsKey(OthersKey);
+        lane.RequestsPerBackend.ContainsKey(backend) || !lane.RequestsPerBackend.ContainsKey(LaneSnapshot.OtherBackends);
 
     /// <summary>Bars in the backend chart: more would not leave room for their labels.</summary>
     public const int MaxBars = 12;
 
     /// <summary>What the backend chart leaves out, per lane; null when every backend is a bar.</summary>
     private string? BackendsRest { get; set; }
-
-    /// <summary>The key the room sums the less busy backends under (SimulationRoom.TopBackends).</summary>
-    public const string OthersKey = "(others)";
 
     private LineChartOptions LineOptions(string[] palette, List<ChartSeries<double>> series, string yTitle, string yFormat) => new()
     {

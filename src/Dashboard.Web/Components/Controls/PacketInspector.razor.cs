@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dashboard.Simulation.Engine;
 using Dashboard.Simulation.Listings;
+using Dashboard.Simulation.Traffic;
 using Dashboard.Web.Model;
 using Dashboard.Web.Resources;
 using Dashboard.Web.Rooms;
@@ -47,10 +48,10 @@ public partial class PacketInspector
         return wire.Hops[Math.Min(hop, wire.Hops.Count - 1)].E;
     }
 
-    private string ClientLabel(string client) => client switch
+    private string ClientLabel(ClientPlacement placement) => placement switch
     {
-        "pod" => L["ClientsPodOnNode"],
-        "node" => L["ClientsOtherNode"],
+        ClientPlacement.PodOnNode => L["ClientsPodOnNode"],
+        ClientPlacement.PodOnOtherNode => L["ClientsOtherNode"],
         _ => L["ClientsExternal"],
     };
 
