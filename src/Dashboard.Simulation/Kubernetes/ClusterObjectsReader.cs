@@ -9,6 +9,9 @@ namespace Dashboard.Simulation.Kubernetes;
 /// <summary>Reads `kubectl get svc,endpointslices -A -o yaml|json` output: a List, a single object, or many YAML documents.</summary>
 public static class ClusterObjectsReader
 {
+    /// <summary>The format of pasted or uploaded text without a content type: `kubectl -o json` starts with '{', YAML never does.</summary>
+    public static InputFormat FormatOf(string text) => text.AsSpan().TrimStart().StartsWith("{") ? InputFormat.Json : InputFormat.Yaml;
+
     /// <summary>
     /// Throws <see cref="InputException"/> naming each problem with its line (YAML) or JSON pointer (JSON). The text is
     /// read as a stream of parser events, and each object is converted as soon as it is complete, so the limits of

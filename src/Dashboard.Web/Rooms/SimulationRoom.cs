@@ -229,7 +229,7 @@ public sealed partial class SimulationRoom : ISimulationRoom, IAsyncDisposable
             throw new ArgumentException(string.Join("; ", problems));
         }
         var objects = settings.PastedObjects is { Length: > 0 } text
-            ? ClusterObjectsReader.Read(text, text.TrimStart().StartsWith('{') ? InputFormat.Json : InputFormat.Yaml)
+            ? ClusterObjectsReader.Read(text, ClusterObjectsReader.FormatOf(text))
             : settings.GeneratedServices > 0
                 ? ScenarioCatalog.GenerateObjects(settings.GeneratedServices, GeneratedEndpointsPerService, mixed: true)
                 : ScenarioCatalog.Load(settings.Scenario);

@@ -40,20 +40,8 @@ public sealed partial class ReadmeExamplesTests(DashboardFactory factory) : ICla
     /// <summary>The JSON bodies of README's `curl ... /api/v1/trace ... <<'JSON'` examples, in order.</summary>
     private static List<string> Examples()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var readme = File.ReadAllText(Path.Combine(RepositoryFiles.Root, "README.md"));
         return [.. TraceBody().Matches(readme).Select(m => m.Groups["body"].Value)];
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Dashboard.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("Dashboard.sln not found above " + AppContext.BaseDirectory);
     }
 
     [GeneratedRegex(@"/api/v1/trace [^\n]*<<'JSON'\n(?<body>.*?)\nJSON", RegexOptions.Singleline)]

@@ -9,7 +9,7 @@ namespace Dashboard.Web.Tests.Browser;
 /// </summary>
 public sealed class NodeModuleTests
 {
-    private static string Folder { get; } = Path.Combine(RepositoryRoot(), "tests", "Dashboard.Web.Tests", "Browser");
+    private static string Folder { get; } = Path.Combine(RepositoryFiles.Root, "tests", "Dashboard.Web.Tests", "Browser");
 
     public static TheoryData<string> TestFiles() =>
         new(Directory.EnumerateFiles(Folder, "*.test.js").Select(Path.GetFileName).Order(StringComparer.Ordinal)!);
@@ -44,17 +44,5 @@ public sealed class NodeModuleTests
             throw new InvalidOperationException(
                 "node was not found: the browser modules' tests run with node --test (Node.js 20 or later; Debian: apt-get install nodejs).", e);
         }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Dashboard.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("Dashboard.sln not found above " + AppContext.BaseDirectory);
     }
 }

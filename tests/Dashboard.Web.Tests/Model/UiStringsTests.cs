@@ -9,7 +9,7 @@ namespace Dashboard.Web.Tests.Model;
 /// </summary>
 public sealed partial class UiStringsTests
 {
-    private static readonly string Root = RepositoryRoot();
+    private static readonly string Root = RepositoryFiles.Root;
 
     private static Dictionary<string, string> Strings(string file) =>
         XDocument.Load(Path.Combine(Root, "src", "Dashboard.Web", "Resources", file)).Root!.Elements("data")
@@ -61,18 +61,6 @@ public sealed partial class UiStringsTests
         Assert.All(english, e => Assert.Equal(
             Placeholder().Matches(e.Value).Select(m => m.Value).Distinct().Order(),
             Placeholder().Matches(korean[e.Key]).Select(m => m.Value).Distinct().Order()));
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Dashboard.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException("Dashboard.sln not found above " + AppContext.BaseDirectory);
     }
 
     /// <summary>L["Key"], L["Key", args…] or L["Prefix_" + name], rendered in markup when written @L[…].</summary>

@@ -237,7 +237,7 @@ function packetLabel(lane, sp, step, placed, force) {
     const ctx = lane.ctx;
     ctx.font = `${m.packetLabel}px ${MONO}`;
     const w = ctx.measureText(text).width + 8, h = m.packetLabel + 6;
-    const names = (lane.labels ?? []).filter((l) => l).map((l) => l.box);
+    const names = lane.nameBoxes ?? [];
     let spot = labelSpot(sp.x, sp.y, m.radius, w, h, { w: lane.w, h: lane.h }, [...placed, ...names]);
     if (!spot) {
         if (!force) {

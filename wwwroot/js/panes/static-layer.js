@@ -68,6 +68,8 @@ export function drawStatic(lane) {
 
     lane.labels = [];
     layout.stations.forEach((s, i) => drawStation(lane, ctx, s, i));
+    // Where the names are, for packet tags to keep off: once per layout, not once per tag per frame.
+    lane.nameBoxes = lane.labels.filter((l) => l).map((l) => l.box);
 }
 
 function spine(lane) {

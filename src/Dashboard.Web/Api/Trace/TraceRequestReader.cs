@@ -76,7 +76,7 @@ public static class TraceRequestReader
         }
         try
         {
-            return ClusterObjectsReader.Read(text, text.TrimStart().StartsWith('{') ? InputFormat.Json : InputFormat.Yaml, budget);
+            return ClusterObjectsReader.Read(text, ClusterObjectsReader.FormatOf(text), budget);
         }
         catch (InputException e)
         {

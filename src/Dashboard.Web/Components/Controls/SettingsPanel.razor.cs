@@ -220,7 +220,7 @@ public partial class SettingsPanel
         }
         try
         {
-            await Task.Run(() => ClusterObjectsReader.Read(text, text.TrimStart().StartsWith('{') ? InputFormat.Json : InputFormat.Yaml));
+            await Task.Run(() => ClusterObjectsReader.Read(text, ClusterObjectsReader.FormatOf(text)));
             return null;
         }
         catch (InputException e)
